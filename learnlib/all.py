@@ -7,14 +7,21 @@ Docs: https://learnlib.github.io/learnlib/index.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #24ccc251
-from .core import *
-from .data import *
-from .optimizer import *
-from .losses import *
-from .callbacks import *
-from .metrics import *
-from .learner import *
-from . import core as _core, data as _data, optimizer as _optimizer, losses as _losses
-from . import callbacks as _callbacks, metrics as _metrics, learner as _learner
-__all__ = [n for m in (_core, _data, _optimizer, _losses, _callbacks, _metrics, _learner) for n in m.__all__]
+# %% ../nbs/index.ipynb #fb4ad299
+from learnlib.core import *
+from learnlib.data import *
+from learnlib.optimizer import *
+from learnlib.losses import *
+from learnlib.callbacks import *
+from learnlib.metrics import *
+from learnlib.learner import *
+from learnlib.serialization import *
+from learnlib.schedule import *
+from learnlib.training import *
+from learnlib.distributed import *
+from learnlib import core as _core, data as _data, optimizer as _optimizer, losses as _losses
+from learnlib import callbacks as _callbacks, metrics as _metrics, learner as _learner, serialization as _serialization
+from learnlib import schedule as _schedule, training as _training, distributed as _distributed
+_modules = (_core, _data, _optimizer, _losses, _callbacks, _metrics, _learner, _serialization, _schedule, _training,
+            _distributed)
+__all__ = [n for m in _modules for n in m.__all__]

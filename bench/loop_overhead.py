@@ -1,0 +1,155 @@
+"""How much a `Learner.fit` costs over a hand-written PyTorch loop doing the same work.
+
+The workload: a tiny MLP regression (32 -> 64 -> 1), batch size 64, 16,384 training and 4,096 validation rows,
+plain SGD, two epochs, each with a validation pass that computes the mean validation loss. The hand-written loop
+keeps the loss a tensor, sums it, and reads it once per epoch (as a careful PyTorch user would). Everything runs
+on one CPU thread, so the model is tiny and the figures show the loop's own overhead.
+
+Runs alternate (baseline, learnlib, learnlib, baseline ...) in one process so that noise from other processes
+hits both alike; the ratio of each learnlib run to the baseline run next to it is reported as median, quartiles
+(IQR), min and max over the repeats; `best/best` is the fastest learnlib run over the fastest baseline run, which
+noise from other processes disturbs least. Each run is timed with the CPU time of the process (`--wall` for the wall
+clock), which other processes on a busy machine disturb less. The learner runs with its default callbacks
+(`TrainEvalCallback`, `Recorder`, `ProgressCallback`, the bars printed to /dev/null) and builds its optimizer
+in the timed region, as the hand-written loop does.
+
+    python bench/loop_overhead.py                 # torch DataLoader: OptimWrapper(SGD), our SGD, + a metric
+    python bench/loop_overhead.py --loader tensor # TensorLoader / DataLoaders.from_tensors
+    python bench/loop_overhead.py --repeats 15 --cases wrapper
+"""
+import argparse, contextlib, os, statistics, sys, time
+from functools import partial
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+N_TRAIN, N_VALID, BS, N_EPOCH, LR = 16_384, 4_096, 64, 2, 0.01
+CLOCK = time.process_time
+
+def make_data(n_train=N_TRAIN, n_valid=N_VALID, seed=0):
+    "Training and validation `(x, y)` tensors of a noisy linear regression with 32 features."
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_train + n_valid, 32, generator=g)
+    w = torch.randn(32, 1, generator=g)
+    y = x @ w + 0.1*torch.randn(n_train + n_valid, 1, generator=g)
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
+
+def make_model(seed=0):
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1))
+
+def torch_loaders(train, valid):
+    return (DataLoader(TensorDataset(*train), batch_size=BS, shuffle=True),
+            DataLoader(TensorDataset(*valid), batch_size=BS))
+
+# ---- hand-written loops ------------------------------------------------------------------------------------------
+
+def plain_fit(model, train_dl, valid_dl, n_epoch=N_EPOCH):
+    "The loop a careful PyTorch user writes: loss summed as a tensor, read once per epoch."
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_func = nn.MSELoss()
+    history = []
+    for epoch in range(n_epoch):
+        model.train()
+        train_total = torch.zeros(())
+        for xb, yb in train_dl:
+            loss = loss_func(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+            train_total += loss.detach()
+        model.eval()
+        valid_total, n = torch.zeros(()), 0
+        with torch.no_grad():
+            for xb, yb in valid_dl:
+                valid_total += loss_func(model(xb), yb)*len(xb)
+                n += len(xb)
+        history.append((train_total.item()/len(train_dl), valid_total.item()/n))
+    return history
+
+def sliced_batches(x, y, bs, shuffle):
+    "Batches cut by hand from tensors (a new random order every epoch when `shuffle`)."
+    if shuffle:
+        idx = torch.randperm(len(x))
+        x, y = x[idx], y[idx]
+    for i in range(0, len(x), bs): yield x[i:i+bs], y[i:i+bs]
+
+class Sliced:
+    "An iterable over `sliced_batches`, so that `plain_fit` can use it as a loader."
+    def __init__(self, x, y, bs, shuffle): self.x, self.y, self.bs, self.shuffle = x, y, bs, shuffle
+    def __iter__(self): return sliced_batches(self.x, self.y, self.bs, self.shuffle)
+    def __len__(self): return (len(self.x) + self.bs - 1)//self.bs
+
+# ---- learnlib ----------------------------------------------------------------------------------------------------
+
+def learnlib_fit(dls, model, opt_func, metrics=None, n_epoch=N_EPOCH):
+    from learnlib.learner import Learner
+    learn = Learner(dls, model, nn.MSELoss(), opt_func=opt_func, lr=LR, metrics=metrics)
+    learn.fit(n_epoch)   # default callbacks: TrainEvalCallback, Recorder, ProgressCallback
+    return learn.recorder.values
+
+# ---- timing ------------------------------------------------------------------------------------------------------
+
+def timed(f):
+    "CPU time of this process running `f` (less sensitive than wall time to other processes on the machine)."
+    with open(os.devnull, 'w') as null, contextlib.redirect_stdout(null):  # the progress bars print here
+        start = CLOCK()
+        f()
+        return CLOCK() - start
+
+def n_batches(n_train, n_valid, n_epoch=N_EPOCH): return n_epoch*(-(-n_train//BS) + -(-n_valid//BS))
+
+def compare(name, baseline, candidate, repeats, batches):
+    "Alternate `baseline` and `candidate`; print the median and range of their time ratio."
+    timed(baseline); timed(candidate)   # warm up (imports, first-call costs)
+    base, cand, ratios = [], [], []
+    for i in range(repeats):
+        if i % 2: c = timed(candidate); b = timed(baseline)
+        else: b = timed(baseline); c = timed(candidate)
+        base.append(b); cand.append(c); ratios.append(c/b)
+    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios*3
+    b, c = statistics.median(base), statistics.median(cand)
+    print(f"{name:<48} ratio median {statistics.median(ratios):.3f}  IQR {q[0]:.3f}-{q[2]:.3f}  "
+          f"min {min(ratios):.3f}  max {max(ratios):.3f}  best/best {min(cand)/min(base):.3f}   (medians: baseline "
+          f"{b*1e3:.0f} ms, learnlib {c*1e3:.0f} ms, difference {(c-b)/batches*1e6:+.0f} us/batch)", flush=True)
+    return ratios
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--loader', choices=('torch', 'tensor'), default='torch')
+    p.add_argument('--repeats', type=int, default=15)
+    p.add_argument('--cases', default='wrapper,sgd,metric', help='comma-separated: wrapper, sgd, metric')
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--n-train', type=int, default=N_TRAIN, help='training rows')
+    p.add_argument('--n-valid', type=int, default=N_VALID, help='validation rows')
+    p.add_argument('--wall', action='store_true', help='time with the wall clock instead of the CPU time of the process')
+    args = p.parse_args(argv)
+    global CLOCK
+    if args.wall: CLOCK = time.perf_counter
+    torch.set_num_threads(args.threads)
+    from learnlib.data import DataLoaders
+    from learnlib.optimizer import OptimWrapper, SGD
+    from learnlib.metrics import mse
+    train, valid = make_data(args.n_train, args.n_valid)
+    cases = args.cases.split(',')
+    nb = n_batches(args.n_train, args.n_valid)
+    wrapper = partial(OptimWrapper, opt=torch.optim.SGD)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.repeats} repeats, loader={args.loader}, "
+          f"clock={'wall' if args.wall else 'process CPU time'}")
+
+    if args.loader == 'torch':
+        def baseline(): plain_fit(make_model(), *torch_loaders(train, valid))
+        def ours(opt_func, metrics=None): return lambda: learnlib_fit(DataLoaders(*torch_loaders(train, valid)),
+                                                                      make_model(), opt_func, metrics)
+        if 'wrapper' in cases: compare('fit, OptimWrapper(torch SGD) / hand loop', baseline, ours(wrapper), args.repeats, nb)
+        if 'sgd' in cases: compare('fit, learnlib SGD / hand loop', baseline, ours(SGD), args.repeats, nb)
+        if 'metric' in cases: compare('fit, OptimWrapper + mse metric / hand loop', baseline, ours(wrapper, mse),
+                                      args.repeats, nb)
+    else:
+        def over_dataloader(): plain_fit(make_model(), *torch_loaders(train, valid))
+        def over_slices(): plain_fit(make_model(), Sliced(*train, BS, True), Sliced(*valid, BS, False))
+        def ours(opt_func=wrapper): learnlib_fit(DataLoaders.from_tensors(train, valid, bs=BS), make_model(), opt_func)
+        compare('fit on TensorLoader / hand loop on DataLoader', over_dataloader, ours, args.repeats, nb)
+        compare('fit on TensorLoader / hand loop slicing tensors', over_slices, ours, args.repeats, nb)
+
+if __name__ == '__main__': main()
