@@ -1,8 +1,9 @@
 """Peak memory of `Learner.get_preds` with and without `save_preds`/`save_targs`, each mode in a fresh process.
 
-The model's output is 20,000 x 2,000 float32 (160 MB). Kept in memory, `get_preds` holds every batch and then
-their concatenation (about twice the output). Written to disk batch by batch, the peak should stay near one
-batch whatever the size of the output.
+The model's output is 20,000 x 2,000 float32 (153 MB). Kept in memory, `get_preds` holds every batch, then their
+concatenation, then the activated predictions (softmax here): about three times the output at the peak, since the
+memory of the freed batches stays with the process. Written to disk batch by batch (`save_preds`, `save_targs`),
+the peak stays near one batch whatever the size of the output (compare `--rows 40000`).
 
     python bench/get_preds_memory.py                     # all modes, 3 runs each
     python bench/get_preds_memory.py --rows 40000 --runs 5

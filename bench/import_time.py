@@ -62,5 +62,7 @@ def main(argv=None):
     print(f"modules loaded beyond `import torch`: {count}, {total/1e3:.0f} ms of own import time (-X importtime, one run); "
           "slowest:")
     for own, cum, name in top: print(f"  {own/1e3:7.1f} ms  {name}")
+    print(f"estimate: (import torch + what learnlib adds) / import torch = "
+          f"{(statistics.median(times['torch']) + total/1e6)/statistics.median(times['torch']):.3f}")
 
 if __name__ == '__main__': main()

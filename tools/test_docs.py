@@ -30,11 +30,10 @@ def serve(site:Path):
     return srv, f'http://127.0.0.1:{srv.server_address[1]}/'
 
 def api_names(module:str) -> list:
-    "Functions and classes that `learnlib.<module>` defines and exports: each needs an API section."
+    "Functions and classes that `learnlib.<module>` exports (defined there or re-exported): each needs an API section."
     sys.path.insert(0, str(root))
     mod = importlib.import_module(f'learnlib.{module}')
-    return [n for n in getattr(mod, '__all__', []) if (inspect.isfunction(o := getattr(mod, n)) or inspect.isclass(o))
-            and getattr(o, '__module__', None) == mod.__name__]
+    return [n for n in getattr(mod, '__all__', []) if inspect.isfunction(o := getattr(mod, n)) or inspect.isclass(o)]
 
 _page_js = """() => ({
   title: (document.querySelector('h1.title') || {}).innerText || '',
