@@ -273,7 +273,8 @@ def _do_one_batch(self:Learner):
     if self.yb:
         if self._first_batch: self._first_batch_loss()
         else: self.loss_grad = self.loss_func(self.pred, *self.yb)
-        self.loss = self.loss_grad.detach()
+        loss = self.loss_grad
+        self.loss = loss.detach() if loss.requires_grad else loss  # a validation loss has no graph to detach
     self('after_loss')
     if not self.training or not self.yb: return
     self._do_grad_opt()

@@ -81,9 +81,9 @@ def _add(total:Tensor|None, x:Tensor) -> Tensor:
     "Add `x` to a running `total` (None before the first batch), on the device of `x`."
     return x if total is None else total + x
 
-def _add_count(count:Tensor|None, n:int, like:Tensor) -> Tensor:
-    "Add the Python int `n` to a running integer tensor `count`, created on `like`'s device (no host-to-device copy)."
-    return torch.full((), n, dtype=torch.long, device=like.device) if count is None else count + n
+def _add_count(count:int|None, n:int) -> int:
+    "Add `n` items to a running `count` (None before the first batch): a Python int, known without reading the device."
+    return n if count is None else count + n
 
 def _targets(learn) -> tuple:
     "`learn.yb` as a tuple (a bare tensor of targets is one target)."
@@ -91,16 +91,17 @@ def _targets(learn) -> tuple:
 
 def _as_float_tensor(v) -> Tensor:
     "`v` (a tensor or a number) as a detached tensor of at least float32 precision, on its device."
-    v = torch.as_tensor(v).detach()
+    if not isinstance(v, Tensor): v = torch.as_tensor(v)
+    if v.requires_grad: v = v.detach()  # a loss or metric is usually detached already: then this costs nothing
     return v if v.dtype in (torch.float32, torch.float64) else v.float()
 
 def _combine_sums(metric, gather) -> None:
     "Replace `metric.total` and `metric.count` by their sums over every process (added in rank order)."
     states = [st for st in (gather or gather_objects)((metric.total, metric.count)) if st[1] is not None]
     if not states: return
-    device = metric.count.device if metric.count is not None else torch.device('cpu')
+    device = metric.total.device if metric.total is not None else torch.device('cpu')
     metric.total = sum(t.to(device) for t,_ in states)
-    metric.count = sum(c.to(device) for _,c in states)
+    metric.count = sum(c for _,c in states)
 
 # %% ../nbs/05_metrics.ipynb #ccb7878c
 class AvgMetric(Metric):
@@ -115,7 +116,7 @@ class AvgMetric(Metric):
         yb = _targets(learn)
         with torch.no_grad(): v = _as_float_tensor(self.func(learn.pred, *yb))
         bs = find_bs(yb)
-        self.total,self.count = _add(self.total, v*bs),_add_count(self.count, bs, v)
+        self.total,self.count = _add(self.total, v*bs),_add_count(self.count, bs)
     def combine_processes(self, gather=None): _combine_sums(self, gather)
     @property
     def tensor_value(self) -> Tensor|None:
@@ -134,10 +135,10 @@ class AvgLoss(Metric):
     def reset(self): self.total = self.count = None
     def accumulate(self, learn):
         loss = _as_float_tensor(learn.loss)
-        if loss.ndim: self.total,self.count = _add(self.total, loss.sum()),_add_count(self.count, loss.numel(), loss)
+        if loss.ndim: self.total,self.count = _add(self.total, loss.sum()),_add_count(self.count, loss.numel())
         else:
             bs = find_bs(learn.yb)
-            self.total,self.count = _add(self.total, loss*bs),_add_count(self.count, bs, loss)
+            self.total,self.count = _add(self.total, loss*bs),_add_count(self.count, bs)
     def combine_processes(self, gather=None): _combine_sums(self, gather)
     @property
     def tensor_value(self) -> Tensor|None:
@@ -148,22 +149,25 @@ class AvgLoss(Metric):
 
 # %% ../nbs/05_metrics.ipynb #d3c7e0c8
 class AvgSmoothLoss(Metric):
-    "Exponential moving average of `learn.loss` with weight `beta`, debiased: `val/(1-beta**count)`."
+    "Exponential moving average of `learn.loss` with weight `beta`, debiased as `ema/(1-beta**count)`."
     def __init__(self,
-                 beta:float=0.98): # weight of the past: `val = val*beta + loss*(1-beta)`
+                 beta:float=0.98): # weight of the past: `ema = ema*beta + loss*(1-beta)`
         self.beta = beta
         self.reset()
     def reset(self): self.count,self.val = 0,None
     def combine_processes(self, gather=None):
         "Nothing: the smoothed training loss stays this process's own (it is only shown, never reported as exact)."
     def accumulate(self, learn):
-        loss = _as_float_tensor(learn.loss).mean()
+        loss = _as_float_tensor(learn.loss)
+        if loss.ndim: loss = loss.mean()  # per-item losses
         self.count += 1
-        self.val = loss*(1-self.beta) if self.val is None else torch.lerp(loss, self.val, self.beta)
+        # `val` is kept debiased: moving it towards the new loss by `(1-beta)/(1-beta**count)` is the same as
+        # updating the raw average then dividing by `1-beta**count`, in one operation instead of three
+        self.val = loss if self.val is None else torch.lerp(self.val, loss, (1-self.beta)/(1-self.beta**self.count))
     @property
     def tensor_value(self) -> Tensor|None:
         "The current smoothed loss as a tensor on its device (no synchronisation), or None."
-        return None if self.val is None else self.val/(1-self.beta**self.count)
+        return self.val
     @property
     def value(self) -> float|None: return _to_python(self.tensor_value)
 
