@@ -437,6 +437,10 @@ def _metric_value(m:Metric):
     except Exception as e: _add_note(e, f"(raised while computing the value of metric `{m.name}`)"); raise
     return v.item() if isinstance(v, Tensor) and v.numel() == 1 else v
 
+def _phase_values(metrics:list, cancelled:bool) -> list:
+    "The values of `metrics` for a row of the results; None in their columns when their phase was cancelled."
+    return [None]*len(metrics) if cancelled else [_metric_value(m) for m in metrics]
+
 def _lr_reader(opt):
     "A function returning the learning rate of the last parameter group of `opt`, cheap enough to call every batch."
     # `OptimWrapper.hypers` builds new dicts at each call; torch's own group holds the same number under 'lr'
@@ -448,6 +452,7 @@ class Recorder(Callback):
     "Compute losses and metrics, keep the history of a fit and log one row per epoch."
     order = 50
     _batch_mets = ()  # the metrics `after_batch` accumulates in this phase (set by `before_train`/`before_validate`)
+    cancel_train = cancel_valid = False  # whether the phase was cancelled in this epoch (reset by `before_epoch`)
     def _read_lr(self): return self.learn.opt.hypers[-1]['lr']  # `before_train` sets a cheaper reader
     def __init__(self, add_time:bool=True, # log the duration of each epoch
                  train_metrics:bool=False, # compute the metrics on the training set too
@@ -498,12 +503,14 @@ class Recorder(Callback):
 
     def after_train(self):
         self._flush()
-        self.log += [_metric_value(m) for m in self._train_mets]
-    def after_validate(self): self.log += [_metric_value(m) for m in self._valid_mets]
+        self.log += _phase_values(self._train_mets, self.cancel_train)
+    def after_validate(self): self.log += _phase_values(self._valid_mets, self.cancel_valid)
     def after_cancel_train(self): self.cancel_train = True
     def after_cancel_validate(self): self.cancel_valid = True
 
     def after_epoch(self):
+        if self.learn._fitting:  # a cancelled epoch logs None in the columns of the phases it skipped
+            self.log += [None]*(len(self.metric_names) - self.add_time - len(self.log))
         self.learn.final_record = self.log[1:].copy()
         if self.learn._fitting:
             self.values.append(self.learn.final_record)
@@ -514,13 +521,9 @@ class Recorder(Callback):
     def after_fit(self): self._flush()
 
     @property
-    def _train_mets(self) -> list:
-        if getattr(self, 'cancel_train', False): return []
-        return [self.smooth_loss] + (self.learn.metrics if self.train_metrics else [])
+    def _train_mets(self) -> list: return [self.smooth_loss] + (self.learn.metrics if self.train_metrics else [])
     @property
-    def _valid_mets(self) -> list:
-        if getattr(self, 'cancel_valid', False) or not self.valid_metrics: return []
-        return [self.loss] + self.learn.metrics
+    def _valid_mets(self) -> list: return [self.loss] + self.learn.metrics if self.valid_metrics else []
 
 # %% ../nbs/06_learner.ipynb #cf03ef98
 defaults.callbacks = [TrainEvalCallback, Recorder, ProgressCallback]

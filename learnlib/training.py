@@ -313,7 +313,7 @@ class TrackerCallback(Callback):
         if self.monitor not in names:
             raise ValueError(f"{type(self).__name__} cannot monitor {self.monitor!r}: the recorder has no such column. "
                              f"Received: monitor={self.monitor!r}. Available: {', '.join(names)}.")
-        self.idx, self.n_names = names.index(self.monitor), len(names)
+        self.idx = names.index(self.monitor)
         if self.reset_on_fit or self.best is None: self.best = None
         self.new_best = False
 
@@ -322,7 +322,7 @@ class TrackerCallback(Callback):
         self.new_best = False
         if not _fitting(self.learn): return
         row = self.learn.recorder.values[-1] if self.learn.recorder.values else []
-        val = row[self.idx] if len(row) == self.n_names else None  # a cancelled phase leaves a short row
+        val = row[self.idx] if row else None  # None also when the phase of that column was cancelled
         if val is None or (isinstance(val, float) and math.isnan(val)): return
         if self.best is None or (self.comp(val, self.best) and abs(val - self.best) > self.min_delta):
             self.best, self.new_best = val, True
@@ -511,8 +511,7 @@ class ShowGraphCallback(Callback):
         rec = self.learn.recorder
         names = [n for n in rec.metric_names[1:] if n != 'time']
         iv = names.index('valid_loss') if 'valid_loss' in names else None
-        valid = [(it, v[iv]) for it, v in zip(rec.iters, rec.values) if iv is not None and len(v) == len(names)
-                 and v[iv] is not None]
+        valid = [(it, v[iv]) for it, v in zip(rec.iters, rec.values) if iv is not None and v[iv] is not None]
         train = (list(range(len(rec.losses))), rec.losses)
         val = ([it for it, _ in valid], [v for _, v in valid])
         finite = [v for v in rec.losses + val[1] if math.isfinite(v)]
