@@ -15,6 +15,7 @@ from fastcore.basics import patch
 from .core import *
 from .callbacks import *
 from .learner import Learner, _model_device
+from .metrics import _distributed
 import learnlib.serialization  # `Learner.save` and `Learner.load`, used by `SaveModelCallback`
 
 # %% auto #0
@@ -265,30 +266,45 @@ def _first_batches(dl, n:int):
         yield b
 
 # %% ../nbs/09_training.ipynb #d48c1935
+def _any_process(flag:Tensor) -> bool:
+    "Whether the boolean tensor `flag` is true here or, in a distributed run, on any process (a collective call)."
+    if _distributed():
+        flag = flag.to(torch.int32)   # what every backend can reduce
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+    return bool(flag.item())
+
 class TerminateOnNaNCallback(Callback):
     "Stop training when the loss is NaN or infinite (checked on the device, read every `check_every` batches)."
     order = -9
     def __init__(self, check_every:int=10): # read the flag every this many batches (1: at every batch)
         if not isinstance(check_every, int) or check_every < 1:
             raise ValueError(f"check_every must be a positive integer. Received: {check_every!r}.")
-        self.check_every, self.bad, self.n_seen, self.stopped_at = check_every, None, 0, None
+        self.check_every, self.bad, self.stopped_at = check_every, None, None
 
     def before_fit(self):
-        if _fitting(self.learn): self.bad, self.n_seen, self.stopped_at = None, 0, None
+        if _fitting(self.learn): self.bad, self.stopped_at = None, None
 
     def after_batch(self):
         learn = self.learn
         if not _fitting(learn) or not isinstance(learn.loss, Tensor): return
         bad = ~torch.isfinite(learn.loss).all()
         self.bad = bad if self.bad is None else self.bad | bad
-        self.n_seen += 1
-        if self.n_seen % self.check_every and learn.iter != learn.n_iter - 1: return
-        if self.bad.item():
-            self.stopped_at = (learn.epoch, learn.iter, 'train' if learn.training else 'valid')
-            if rank_distrib() == 0:
-                warnings.warn(f"TerminateOnNaNCallback: a loss was NaN or infinite; stopping the fit at epoch "
-                              f"{learn.epoch}, batch {learn.iter} of {'training' if learn.training else 'validation'}.")
-            raise CancelFitException()
+        if not learn.training and _distributed(): return   # checked in `after_validate`
+        if (learn.iter + 1) % self.check_every == 0 or learn.iter == learn.n_iter - 1: self._check()
+
+    def after_validate(self):
+        if _fitting(self.learn) and _distributed(): self._check()
+
+    def _check(self):
+        "Stop the fit if a loss was bad here or, in a distributed run, on any process (every process calls this)."
+        learn = self.learn
+        bad = self.bad if self.bad is not None else torch.zeros((), dtype=torch.bool, device=_model_device(learn.model))
+        if not _any_process(bad): return
+        self.stopped_at = (learn.epoch, learn.iter, 'train' if learn.training else 'valid')
+        if rank_distrib() == 0:
+            warnings.warn(f"TerminateOnNaNCallback: a loss was NaN or infinite; stopping the fit at epoch "
+                          f"{learn.epoch}, batch {learn.iter} of {'training' if learn.training else 'validation'}.")
+        raise CancelFitException()
 
 # %% ../nbs/09_training.ipynb #094844bf
 class TrackerCallback(Callback):
