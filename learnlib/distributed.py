@@ -16,12 +16,12 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import (DataLoader, IterableDataset, RandomSampler, SequentialSampler,
                               DistributedSampler)
 from fastcore.basics import patch
-from .core import rank_distrib, num_distrib, to_detach, replacing_yield, defaults, find_bs
+from .core import rank_distrib, num_distrib, to_detach, replacing_yield, defaults
 from .data import TensorLoader
 from .callbacks import Callback, GatherPredsCallback, ProgressCallback, _noop
 from .metrics import Metric, gather_objects, _distributed
 from .learner import Learner
-from .training import GradientAccumulation   # also patches `Learner.to`
+import learnlib.training   # `Learner.to`, used by `to_distributed`
 
 # %% auto #0
 __all__ = ['torchrun_env', 'setup_distrib', 'teardown_distrib', 'rank0_first', 'can_shard', 'DistributedLoader',
@@ -405,14 +405,6 @@ def _end_no_sync(self:DistributedCallback):
     if self._no_sync is not None:
         cm, self._no_sync = self._no_sync, None
         cm.__exit__(None, None, None)
-
-# %% ../nbs/10_distributed.ipynb #f75dedd3
-def _skip_grad_sync_before_batch(self:GradientAccumulation):
-    "Set `learn.skip_grad_sync` when this batch will not step (its samples do not complete the window)."
-    learn = self.learn
-    learn.skip_grad_sync = self.count + find_bs(learn.yb) < self.n_acc and learn.iter != learn.n_iter - 1
-
-if 'before_batch' not in vars(GradientAccumulation): GradientAccumulation.before_batch = _skip_grad_sync_before_batch
 
 # %% ../nbs/10_distributed.ipynb #7a737b5d
 def _then_wait_for_main(write):

@@ -201,6 +201,10 @@ class GradientAccumulation(Callback):
         if self.count: self.learn.opt.zero_grad()   # a window left open by a cancelled epoch is dropped
         self.count = 0
 
+    def before_batch(self):
+        learn = self.learn   # the batches that will not step need no gradient synchronisation
+        learn.skip_grad_sync = self.count + find_bs(learn.yb) < self.n_acc and learn.iter != learn.n_iter - 1
+
     def after_loss(self): self.learn.loss_grad = self.learn.loss_grad * (find_bs(self.learn.yb)/self.n_acc)
 
     def before_step(self):
