@@ -158,6 +158,8 @@ class ProgressCallback(Callback):
 
     def before_train(self): self._launch_pbar()
     def before_validate(self): self._launch_pbar()
+    def after_train(self): self._end_pbar()
+    def after_validate(self): self._end_pbar()
 
     def _launch_pbar(self):
         from fastprogress.fastprogress import progress_bar
@@ -174,7 +176,13 @@ class ProgressCallback(Callback):
             self.pbar.comment = f'{float(learn.smooth_loss):.4f}'
         self.pbar.update(learn.iter+1)
 
+    def _end_pbar(self):
+        "Take down the batch bar of a phase that a callback cancelled (a finished bar takes itself down)."
+        pbar, self.pbar = getattr(self, 'pbar', None), None
+        if pbar is not None and getattr(pbar, 'last_v', None) != pbar.total: pbar.on_iter_end()
+
     def after_fit(self):
+        self._end_pbar()   # when the fit was cancelled in the middle of a phase
         if getattr(self, 'mbar', None) is not None: self.mbar.on_iter_end()
         self.mbar = None
         if hasattr(self, 'old_logger'): self.learn.logger = self.old_logger
