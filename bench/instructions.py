@@ -5,21 +5,23 @@ executes does not depend on what else runs. This script runs each workload of `l
 `valgrind --tool=callgrind` at two dataset sizes and divides the difference of the two totals by the
 difference in batches, which cancels every fixed cost (starting Python, importing torch, building the model)
 and leaves the cost of one batch (training and validation batches together, as the fit runs them). It then
-prints each learnlib loop against its hand-written baseline.
+prints each learnlib loop against its hand-written baseline. The two runs differ by 600 batches, so that what
+still varies between runs of the same program (memory layout, allocator paths) moves the result by only a
+few thousand instructions per batch.
 
 Instructions are not time: a loop that allocates more, or touches more memory, can cost more time than its
 instruction count says. Use it next to `loop_overhead.py`, as the figure that noise does not move.
 
-    python bench/instructions.py                      # every case (about 20 minutes on 2 cores)
+    python bench/instructions.py                      # every case (about an hour on 2 cores)
     python bench/instructions.py --cases plain,wrapper # just these
 
 Needs valgrind (`apt-get install valgrind`).
 """
-import argparse, concurrent.futures, contextlib, os, re, shutil, subprocess, sys, tempfile
+import argparse, concurrent.futures, contextlib, os, platform, re, shutil, subprocess, sys, tempfile
 from functools import partial
 from pathlib import Path
 
-SIZES = (2048, 6144)  # training rows of the two runs; validation has a quarter as many
+SIZES = (1024, 16384)  # training rows of the two runs; validation has a quarter as many
 CASES = {  # name: (description, baseline case or None)
     'plain': ('hand loop over DataLoader', None),
     'slices': ('hand loop slicing tensors', None),
@@ -57,7 +59,10 @@ def count(case:str, n_train:int, folder:str) -> int:
     out = Path(folder)/f'{case}.{n_train}.out'
     cmd = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}',
            sys.executable, __file__, '--run', case, '--n-train', str(n_train)]
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    # the same run every time: no idle threads spinning, the same hashes, the same addresses (when `setarch` can)
+    env = {**os.environ, 'PYTHONHASHSEED': '0', **{k: '1' for k in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')}}
+    if shutil.which('setarch'): cmd = ['setarch', platform.machine(), '--addr-no-randomize'] + cmd
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode: raise RuntimeError(f"{' '.join(cmd)} failed:\n{res.stderr[-3000:]}")
     m = re.search(r'^(?:totals|summary): (\d+)', out.read_text(), re.M)
     return int(m.group(1))
@@ -70,11 +75,11 @@ def main(argv=None):
     p.add_argument('--n-train', type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.run: return run_case(args.run, args.n_train)
-    if shutil.which('valgrind') is None: sys.exit("valgrind is not installed. Received: no `valgrind` on PATH. "
-                                                  "Install it (e.g. `apt-get install valgrind`).")
     cases = args.cases.split(',')
     bad = [c for c in cases if c not in CASES]
     if bad: sys.exit(f"Unknown case. Received: {', '.join(bad)}. Cases: {', '.join(CASES)}.")
+    if shutil.which('valgrind') is None: sys.exit("valgrind is not installed. Received: no `valgrind` on PATH. "
+                                                  "Install it (e.g. `apt-get install valgrind`).")
     cases += [CASES[c][1] for c in cases if CASES[c][1] and CASES[c][1] not in cases]  # their baselines
     with tempfile.TemporaryDirectory() as folder, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         totals = {(c, n): pool.submit(count, c, n, folder) for c in cases for n in SIZES}
@@ -82,7 +87,7 @@ def main(argv=None):
                      for c in cases}
     for c in cases:
         desc, base = CASES[c]
-        vs = f"  {per_batch[c]/per_batch[base]:.3f}x {CASES[base][0]} (+{(per_batch[c]-per_batch[base])/1e3:.1f}k)" if base else ''
+        vs = f"  {per_batch[c]/per_batch[base]:.3f}x {CASES[base][0]} ({(per_batch[c]-per_batch[base])/1e3:+.1f}k)" if base else ''
         print(f"{desc:<44} {per_batch[c]/1e3:8.1f}k instructions/batch{vs}", flush=True)
 
 if __name__ == '__main__': main()
