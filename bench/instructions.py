@@ -20,6 +20,8 @@ Needs valgrind (`apt-get install valgrind`).
 import argparse, concurrent.futures, contextlib, os, platform, re, shutil, subprocess, sys, tempfile
 from functools import partial
 from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
+import loop_overhead as lo
 
 SIZES = (1024, 16384)  # training rows of the two runs; validation has a quarter as many
 CASES = {  # name: (description, baseline case or None)
@@ -34,8 +36,6 @@ CASES = {  # name: (description, baseline case or None)
 def run_case(case:str, n_train:int):
     "Run the workload `case` once on `n_train` training rows (what valgrind measures)."
     import torch
-    sys.path.insert(0, str(Path(__file__).parent))
-    import loop_overhead as lo
     from learnlib.data import DataLoaders
     from learnlib.optimizer import OptimWrapper, SGD
     from learnlib.metrics import mse
@@ -51,8 +51,8 @@ def run_case(case:str, n_train:int):
             lo.learnlib_fit(DataLoaders(*lo.torch_loaders(train, valid)), lo.make_model(), opt_func, metrics)
 
 def n_batches(n_train:int) -> int:
-    bs, n_valid = 64, n_train//4
-    return 2*(-(-n_train//bs) + -(-n_valid//bs))
+    "Batches of a two-epoch fit on `n_train` training rows and a quarter as many validation rows."
+    return lo.n_batches(n_train, n_train//4)
 
 def count(case:str, n_train:int, folder:str) -> int:
     "Total instructions of a process running `case` on `n_train` rows, under callgrind."

@@ -511,10 +511,9 @@ class Recorder(Callback):
     def after_epoch(self):
         if self.learn._fitting:  # a cancelled epoch logs None in the columns of the phases it skipped
             self.log += [None]*(len(self.metric_names) - self.add_time - len(self.log))
-        self.learn.final_record = self.log[1:].copy()
-        if self.learn._fitting:
-            self.values.append(self.learn.final_record)
+            self.values.append(self.log[1:].copy())
             self.iters.append(self.smooth_loss.count)
+        self.learn.final_record = self.log[1:].copy()
         if self.add_time: self.log.append(format_time(time.time() - self._epoch_start))
         self.learn.logger(self.log)
 

@@ -340,9 +340,9 @@ class TrackerCallback(Callback):
     def after_epoch(self):
         "Set `new_best` (and `best`) from the monitored value of this epoch."
         self.new_best = False
-        if not _fitting(self.learn): return
-        row = self.learn.recorder.values[-1] if self.learn.recorder.values else []
-        val = row[self.idx] if row else None  # None also when the phase of that column was cancelled
+        values = self.learn.recorder.values
+        if not _fitting(self.learn) or not values: return
+        val = values[-1][self.idx]   # None when the phase of that column was cancelled
         if val is None or (isinstance(val, float) and math.isnan(val)): return
         if self.best is None or (self.comp(val, self.best) and abs(val - self.best) > self.min_delta):
             self.best, self.new_best = val, True
