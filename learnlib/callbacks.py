@@ -9,8 +9,8 @@ from __future__ import annotations
 import time, types, warnings
 from pathlib import Path
 import torch
-from fastcore.basics import camel2snake, patch
-from .core import to_detach, listify, apply_to_tensors
+from fastcore.basics import camel2snake, noop, patch
+from .core import apply_to_tensors
 
 # %% auto #0
 __all__ = ['event', 'CancelException', 'CancelBatchException', 'CancelTrainException', 'CancelValidException',
@@ -79,10 +79,13 @@ class Callback:
         object.__setattr__(self, name, value)
 
     def __call__(self, event_name:str):
-        "Call this callback's handler for `event_name`, if it has one and should run now."
+        "Run the handler for `event_name` if there is one and the callback runs now (given `run`, `run_train`, `run_valid`)."
         f = self.handler(event_name)
-        learn = self.__dict__.get('learn')
-        if f is not None and self.runs(event_name, getattr(learn, 'training', True)): return f()
+        if f is None or not self.run: return None
+        if event_name in _inner_loop:
+            training = getattr(self.__dict__.get('learn'), 'training', True)
+            if not (self.run_train if training else self.run_valid): return None
+        return f()
 
 # %% ../nbs/04_callbacks.ipynb #0f23c128
 @patch
@@ -91,12 +94,17 @@ def handler(self:Callback, event_name:str): # name of an event, e.g. 'before_fit
     if event_name in self.__dict__ or hasattr(type(self), event_name): return getattr(self, event_name)
     return None
 
+# %% ../nbs/04_callbacks.ipynb #0852fb7c
 @patch
-def runs(self:Callback, event_name:str, training:bool) -> bool:
-    "Whether this callback runs for `event_name` now, given `run`, `run_train` and `run_valid`."
-    if not self.run: return False
-    if event_name not in _inner_loop: return True
-    return self.run_train if training else self.run_valid
+def state_dict(self:Callback) -> dict:
+    "What a checkpoint keeps of this callback to resume it exactly: plain values and tensors (nothing by default)."
+    return {}
+
+@patch
+def load_state_dict(self:Callback, sd:dict): # a dict from `state_dict`
+    "Restore a state returned by `state_dict` (a callback without state accepts only an empty one)."
+    if sd: raise ValueError(f"{type(self).__name__} keeps no state, so it cannot restore one. Received: a state with "
+                            f"keys {sorted(map(str, sd))}. Load a checkpoint written with the same callbacks.")
 
 # %% ../nbs/04_callbacks.ipynb #5a612615
 def before_batch_cb(f): # function `(callback, xb, yb) -> (xb, yb)`
@@ -106,34 +114,15 @@ def before_batch_cb(f): # function `(callback, xb, yb) -> (xb, yb)`
 
 # %% ../nbs/04_callbacks.ipynb #e93f2c5f
 class TrainEvalCallback(Callback):
-    "Track training progress and switch the model between `train()` and `eval()`."
+    "Move the model to the data's device at the start of a fit, and switch it between `train()` and `eval()`."
     order, run_valid = -10, False
-    def after_create(self): self.learn.n_epoch = 1
-
     def before_fit(self):
         learn = self.learn
-        start = getattr(learn, 'start_epoch', 0)  # `fit(start_epoch=...)` places the counters as if it had run
-        learn.epoch, learn.loss = start, torch.tensor(0.)
-        learn.train_iter = start*len(learn.dls.train) if start else 0
-        learn.pct_train = start/learn.n_epoch if start else 0.
         device = getattr(learn.dls, 'device', None)  # `DataLoaders.device`: CUDA or MPS when available, else the CPU
         if device is not None: learn.model.to(device)
         if hasattr(learn.model, 'reset'): learn.model.reset()
-
-    def after_batch(self):
-        learn = self.learn
-        learn.pct_train += 1./(learn.n_iter*learn.n_epoch)
-        learn.train_iter += 1
-
-    def before_train(self):
-        learn = self.learn
-        learn.pct_train = learn.epoch/learn.n_epoch
-        learn.model.train()
-        learn.training = True
-
-    def before_validate(self):
-        self.learn.model.eval()
-        self.learn.training = False
+    def before_train(self): self.learn.model.train()
+    def before_validate(self): self.learn.model.eval()
 
 # %% ../nbs/04_callbacks.ipynb #f6565831
 class ProgressCallback(Callback):
@@ -149,7 +138,7 @@ class ProgressCallback(Callback):
         self.mbar = master_bar(range(self.learn.n_epoch)) if self.learn.create_mbar else None
         if self.mbar is not None and self.learn.start_epoch: self.mbar.update(0)  # starts its clock when skipping epochs
         if self.learn.logger != self._write_stats: self.old_logger = self.learn.logger
-        if self.old_logger is not _noop:
+        if self.old_logger is not noop:
             self.learn.logger = self._write_stats
             self._write_stats(self.learn.recorder.metric_names)
 
@@ -191,9 +180,6 @@ class ProgressCallback(Callback):
         if getattr(self, 'mbar', None) is None: return self.old_logger(log)
         self.mbar.write([f'{o:.6f}' if isinstance(o, float) else str(o) for o in log], table=True)
 
-def _noop(*args, **kwargs):
-    "Do nothing (the logger of a learner that logs nothing)."
-
 # %% ../nbs/04_callbacks.ipynb #827534f7
 def _own_storage(t:torch.Tensor) -> torch.Tensor:
     "`t`, or a copy of it when it is a view into a larger storage."
@@ -222,17 +208,18 @@ class GatherPredsCallback(Callback):
 
     def after_batch(self):
         learn = self.learn
-        if self.with_input: self.inputs.append(to_detach(learn.xb))
+        detach = learn.to_detach
+        if self.with_input: self.inputs.append(detach(learn.xb))
         if self.with_preds:
-            preds = to_detach(learn.pred)
+            preds = detach(learn.pred)
             if self.save_preds is None: self.preds.append(preds)
             else: self._save(preds, self.save_preds/f'{learn.iter}.pt')
         if self.with_targs:
-            targs = to_detach(learn.yb)
+            targs = detach(learn.yb)
             if self.save_targs is None: self.targets.append(targs)
             else: self._save(targs, self.save_targs/f'{learn.iter}.pt')
         if self.with_loss:
-            loss = to_detach(learn.loss)
+            loss = detach(learn.loss)
             self.losses.append(loss if loss.ndim else loss.expand(len(preds) if self.with_preds else 1))
 
     def _save(self, b, fname:Path):

@@ -6,7 +6,7 @@ Docs: https://learnlib.github.io/learnlib/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #63da1e05
 from __future__ import annotations
-import os
+import copy, importlib, os
 from contextlib import contextmanager
 from types import SimpleNamespace
 import torch
@@ -14,8 +14,8 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['defaults', 'replacing_yield', 'default_device', 'apply_to_tensors', 'to_device', 'to_cpu', 'rank_distrib',
-           'num_distrib', 'maybe_gather', 'to_detach', 'find_bs', 'trainable_params', 'norm_bias_params', 'is_listy',
-           'listify']
+           'num_distrib', 'is_distributed', 'distrib_barrier', 'maybe_gather', 'to_detach', 'find_bs',
+           'trainable_params', 'norm_bias_params', 'is_plain_data', 'import_optional']
 
 # %% ../nbs/00_core.ipynb #69f15eff
 defaults = SimpleNamespace(
@@ -57,7 +57,10 @@ def apply_to_tensors(func, # called on every tensor found
         res = [apply_to_tensors(func, o) for o in b]
         return type(b)(*res) if hasattr(b, '_fields') else tuple(res)
     if isinstance(b, list): return [apply_to_tensors(func, o) for o in b]
-    if isinstance(b, dict): return {k: apply_to_tensors(func, v) for k,v in b.items()}
+    if isinstance(b, dict):
+        res = copy.copy(b)   # the same kind of dict, with its attributes (e.g. the `_metadata` of a model's state dict)
+        for k,v in b.items(): res[k] = apply_to_tensors(func, v)
+        return res
     return b
 
 # %% ../nbs/00_core.ipynb #d8368310
@@ -83,6 +86,15 @@ def num_distrib() -> int:
     "The number of processes in a distributed run (0 when not distributed)."
     if torch.distributed.is_available() and torch.distributed.is_initialized(): return torch.distributed.get_world_size()
     return int(os.environ.get('WORLD_SIZE', 0))
+
+def is_distributed() -> bool:
+    "Whether this process is one of several in an initialised `torch.distributed` process group."
+    d = torch.distributed
+    return d.is_available() and d.is_initialized() and d.get_world_size() > 1
+
+def distrib_barrier():
+    "Wait for every process of the process group, when there is one (a no-op otherwise)."
+    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.barrier()
 
 # %% ../nbs/00_core.ipynb #09f023c2
 def maybe_gather(x:Tensor, # a tensor whose first dimension is the batch
@@ -132,13 +144,26 @@ def norm_bias_params(model:nn.Module, # the model to search
         elif with_bias and getattr(m, 'bias', None) is not None and isinstance(m.bias, nn.Parameter): res.append(m.bias)
     return res
 
-# %% ../nbs/00_core.ipynb #ca960f6a
-def is_listy(x) -> bool:
-    "Whether `x` is a list or tuple."
-    return isinstance(x, (list, tuple))
+# %% ../nbs/00_core.ipynb #c84d50c7
+def is_plain_data(o) -> bool:
+    "Whether `o` is made only of tensors, numbers, strings, booleans, None, and lists, tuples and dicts of them."
+    if o is None or isinstance(o, (bool, int, float, str, Tensor)): return True
+    if isinstance(o, (list, tuple)): return all(is_plain_data(v) for v in o)
+    if isinstance(o, dict): return all(is_plain_data(k) and is_plain_data(v) for k, v in o.items())
+    return False
 
-def listify(o) -> list:
-    "Turn `o` into a list: None gives `[]`, a list or tuple is copied, anything else is wrapped."
-    if o is None: return []
-    if isinstance(o, (list, tuple)): return list(o)
-    return [o]
+# %% ../nbs/00_core.ipynb #0adf3db3
+_extras = {'matplotlib': ('matplotlib', 'plot'), 'sklearn': ('scikit-learn', 'metrics'),
+           'scipy': ('scipy', 'metrics'), 'safetensors': ('safetensors', 'safetensors')}
+
+def import_optional(module:str, # the module, e.g. 'sklearn.metrics'
+                    what:str): # what needs it, for the message, e.g. '`RocAuc`'
+    "Import `module`, an optional dependency; when it is not installed, raise an `ImportError` saying what to install."
+    try: return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        top = module.split('.')[0]
+        if e.name is not None and e.name.split('.')[0] != top: raise   # the module is there but needs something else
+        pkg, extra = _extras.get(top, (top, None))
+        how = f"`pip install 'learnlib[{extra}]'` (or `pip install {pkg}`)" if extra else f"`pip install {pkg}`"
+        raise ModuleNotFoundError(f"{what} needs {pkg}, which is not installed. Received: {e}. Install it with {how}.",
+                                  name=e.name) from e

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from fastcore.basics import camel2snake
-from .core import find_bs, apply_to_tensors
+from fastcore.basics import camel2snake, patch
+from .core import find_bs, apply_to_tensors, is_plain_data
 
 # %% auto #0
 __all__ = ['rmse', 'exp_rmspe', 'r2_score', 'Metric', 'gather_objects', 'as_processes', 'AvgMetric', 'AvgLoss', 'AvgSmoothLoss',
@@ -35,6 +35,7 @@ def _to_python(x):
 
 class Metric:
     "Base class of metrics: `reset` before an epoch, `accumulate(learn)` after each batch, then read `value`."
+    state_attrs:tuple|None = None  # the attributes holding the running state (None: every attribute that is plain data)
     def reset(self):
         "Clear the running state before the batches of a new epoch."
     def accumulate(self,
@@ -52,6 +53,23 @@ class Metric:
     def combine_processes(self,
                           gather=None): # `state -> [state of every process]`; default: `gather_objects`
         "Replace this process's running state by the state over every process (distributed runs; see below)."
+
+# %% ../nbs/05_metrics.ipynb #919f0a55
+@patch
+def state_dict(self:Metric) -> dict:
+    "The running state, for a checkpoint: the attributes named in `state_attrs`, else every plain-data attribute."
+    names = self.state_attrs if self.state_attrs is not None else [k for k,v in vars(self).items() if is_plain_data(v)]
+    return {k: getattr(self, k, None) for k in names}   # None: not accumulated yet
+
+@patch
+def load_state_dict(self:Metric, sd:dict): # a dict from `state_dict`
+    "Restore a running state returned by `state_dict`; its keys must be the ones `state_dict` writes."
+    want = set(self.state_dict())
+    if not isinstance(sd, dict) or set(sd) != want:
+        raise ValueError(f"The state of metric `{self.name}` ({type(self).__name__}) must have the keys {sorted(want)}. "
+                         f"Received: {sorted(sd) if isinstance(sd, dict) else type(sd).__name__}. Load a checkpoint "
+                         "written with the same metrics.")
+    for k,v in sd.items(): setattr(self, k, v)
 
 # %% ../nbs/05_metrics.ipynb #2bad8d5f
 def _distributed() -> bool:
@@ -111,6 +129,7 @@ class AvgMetric(Metric):
                  name:str|None=None): # the column name; by default the function's name
         self.func,self._name = func,name
         self.reset()
+    state_attrs = ('total', 'count')
     def reset(self): self.total = self.count = None
     def accumulate(self, learn):
         yb = _targets(learn)
@@ -132,6 +151,7 @@ class AvgMetric(Metric):
 # %% ../nbs/05_metrics.ipynb #0caff587
 class AvgLoss(Metric):
     "The average of `learn.loss` over batches, weighted by batch size (or over items when losses are per item)."
+    state_attrs = ('total', 'count')
     def reset(self): self.total = self.count = None
     def accumulate(self, learn):
         loss = _as_float_tensor(learn.loss)
@@ -154,6 +174,7 @@ class AvgSmoothLoss(Metric):
                  beta:float=0.98): # weight of the past: `ema = ema*beta + loss*(1-beta)`
         self.beta = beta
         self.reset()
+    state_attrs = ('count', 'val')
     def reset(self): self.count,self.val = 0,None
     def combine_processes(self, gather=None):
         "Nothing: the smoothed training loss stays this process's own (it is only shown, never reported as exact)."
@@ -174,6 +195,7 @@ class AvgSmoothLoss(Metric):
 # %% ../nbs/05_metrics.ipynb #008a431a
 class ValueMetric(Metric):
     "A metric whose value is `func()`, computed elsewhere; named `metric_name` or after `func`."
+    state_attrs = ()   # nothing is accumulated
     def __init__(self,
                  func, # called with no argument when the value is read
                  metric_name:str|None=None): # the column name; by default the function's name
@@ -219,6 +241,7 @@ class AccumMetric(Metric):
         self.to_np,self.invert_arg,self.flatten,self._name,self.kwargs = to_np,invert_arg,flatten,name,kwargs
         self.reset()
 
+    state_attrs = ('preds', 'targs')
     def reset(self): self.preds,self.targs = [],[]
 
     def _prepare(self, pred:Tensor, targ:Tensor) -> tuple[Tensor, Tensor]:

@@ -15,7 +15,8 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from fastcore.basics import patch
-from .core import is_listy, listify
+from fastcore.basics import listify
+from fastcore.xtras import is_listy
 
 # %% auto #0
 __all__ = ['pytorch_hp_map', 'sgd_step', 'weight_decay', 'l2_reg', 'average_grad', 'average_sqr_grad', 'step_stat',

@@ -1,4 +1,4 @@
-"""Saving and loading weights safely, exporting a learner, checkpoints and exact resume.
+"""Files written atomically and read without running code: weights, optimizer states, random states.
 
 Docs: https://learnlib.github.io/learnlib/serialization.html.md"""
 
@@ -6,23 +6,17 @@ Docs: https://learnlib.github.io/learnlib/serialization.html.md"""
 
 # %% ../nbs/07_serialization.ipynb #6a5407ca
 from __future__ import annotations
-import hashlib, inspect, json, os, pickle, random, re, uuid, warnings
+import json, os, pickle, random, re, uuid, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn, Tensor
-from fastcore.basics import patch
-from torch.utils.data import DataLoader, IterableDataset
-from .core import rank_distrib, num_distrib, default_device
-from .data import DataLoaders, TensorLoader
-from .callbacks import Callback, TrainEvalCallback, ProgressCallback, CancelFitException
-from .learner import Learner, Recorder
+from .core import rank_distrib, import_optional
 
 # %% auto #0
-__all__ = ['LoadError', 'UnsafeFileError', 'clean_stale_temps', 'atomic_write', 'read_state', 'unwrap_model', 'save_model',
-           'load_model', 'load_learner', 'plain_state', 'load_plain_state', 'get_rng_states', 'set_rng_states',
-           'fit_fingerprint', 'CheckpointCallback']
+__all__ = ['LoadError', 'UnsafeFileError', 'clean_stale_temps', 'atomic_write', 'read_state', 'unwrap_model', 'save_state',
+           'save_model', 'load_model', 'loader_generators', 'get_rng_states', 'set_rng_states', 'rng_states_kept']
 
 # %% ../nbs/07_serialization.ipynb #b4bb21b4
 class LoadError(ValueError):
@@ -123,8 +117,10 @@ def unwrap_model(model:nn.Module) -> nn.Module:
 
 def _is_path(file) -> bool: return isinstance(file, (str, os.PathLike))
 
-def _save(obj, file, pickle_protocol:int=2):
-    "`torch.save` `obj` to `file`: atomically for a path, as is for an open file."
+def save_state(obj, # tensors and plain values (what `read_state` reads back)
+               file, # a path (str or Path) or an open binary file
+               pickle_protocol:int=2): # passed to `torch.save`
+    "`torch.save` `obj` to `file`: atomically for a path, as it is for an open file."
     if not _is_path(file): return torch.save(obj, file, pickle_protocol=pickle_protocol)
     with atomic_write(file) as f: torch.save(obj, f, pickle_protocol=pickle_protocol)
 
@@ -146,7 +142,7 @@ def save_model(file, # a path (str or Path) or an open binary file
     state = unwrap_model(model).state_dict()
     opt_state = opt.state_dict() if with_opt and opt is not None else None
     if _format_of(file, format) == 'safetensors': return _save_safetensors(file, state, opt_state)
-    _save(state if opt_state is None else {'model': state, 'opt': opt_state}, file, pickle_protocol)
+    save_state(state if opt_state is None else {'model': state, 'opt': opt_state}, file, pickle_protocol)
 
 # %% ../nbs/07_serialization.ipynb #6fc63cee
 def _short_list(keys, n:int=8) -> str:
@@ -229,49 +225,6 @@ def load_model(file, # a path (str or Path) or an open binary file
                           stacklevel=2)
     _load_into(file, model, opt, model_state, opt_state, strict)
 
-# %% ../nbs/07_serialization.ipynb #1cf5058e
-def _model_path(learn:Learner, file, ext:str):
-    "Where `Learner.save`/`load` put `file`: `path/model_dir/<file><ext>` for a bare name (`ext` added unless it ends"
-    "in .pth or .safetensors), the path itself when it has a folder; an open file as it is."
-    if not _is_path(file): return file
-    file = Path(file)
-    if file.suffix not in ('.pth', '.safetensors'): file = file.with_name(f'{file.name}{ext}')
-    return learn.path/learn.model_dir/file if file.parent == Path('.') else file
-
-def _barrier():
-    if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.barrier()
-
-@patch
-def save(self:Learner, file, # a name (saved as `path/model_dir/<file>.pth`), or an open binary file
-         with_opt:bool=True, # also save the optimizer state
-         pickle_protocol:int=2, # passed to `torch.save`
-         format:str|None=None): # 'torch' (`.pth`) or 'safetensors' (`.safetensors`); None: from the name, else 'torch'
-    "Save the model (and optimizer state) to `path/model_dir/<file>.pth`; return the path."
-    file = _model_path(self, file, '.safetensors' if format == 'safetensors' else '.pth')
-    save_model(file, self.model, getattr(self, 'opt', None), with_opt=with_opt, pickle_protocol=pickle_protocol,
-               format=format)
-    return file
-
-@patch
-def load(self:Learner, file, # a name (read from `path/model_dir/<file>.pth`), or an open binary file
-         device=None, # where to read the tensors to (default: `dls.device`)
-         with_opt:bool=True, # also load the optimizer state (the optimizer is created if needed)
-         strict:bool=True): # require exactly the model's keys; False: load what matches and warn
-    "Load the model (and optimizer state) saved by `Learner.save`; return the learner."
-    _barrier()  # distributed: wait for the main process to finish writing before looking for the file
-    if self.opt is None: self.create_opt()
-    path = _model_path(self, file, '.pth')
-    if _is_path(path) and not path.exists():
-        st = _model_path(self, file, '.safetensors')
-        if st.exists(): path = st
-        else:
-            there = sorted(p.name for p in path.parent.glob('*') if not p.name.startswith('.')) if path.parent.exists() else []
-            raise FileNotFoundError(f"No saved model {str(path)!r}. Received: file={str(file)!r}. Files in "
-                                    f"{str(path.parent)!r}: {', '.join(there) or 'none'}.")
-    if device is None: device = getattr(self.dls, 'device', None)
-    load_model(path, self.model, self.opt, with_opt=with_opt, device=device, strict=strict)
-    return self
-
 # %% ../nbs/07_serialization.ipynb #297ef804
 def _encode(o, tensors:dict):
     "JSON-able form of an optimizer state `o`; its tensors are moved to `tensors` under new names."
@@ -308,7 +261,7 @@ def _unshare(state:dict) -> dict:
     return res
 
 def _save_safetensors(file, state:dict, opt_state):
-    from safetensors.torch import save
+    save = import_optional('safetensors.torch', "format='safetensors'").save
     tensors = {}
     meta = {'version': 1, 'opt': None if opt_state is None else _encode(opt_state, tensors)}
     clash = [k for k in tensors if k in state]
@@ -320,7 +273,7 @@ def _save_safetensors(file, state:dict, opt_state):
 
 def _read_safetensors(file, device, with_opt:bool):
     "The model state and optimizer state (None when absent or not asked) of safetensors `file`."
-    from safetensors.torch import load
+    load = import_optional('safetensors.torch', 'Reading a safetensors file').load
     data = Path(file).read_bytes() if _is_path(file) else file.read()
     try:
         n = int.from_bytes(data[:8], 'little')
@@ -344,170 +297,29 @@ def _read_safetensors(file, device, with_opt:bool):
                       "and left the optimizer as it was. Pass with_opt=False to load weights only.", stacklevel=3)
     return model_state, opt_state
 
-# %% ../nbs/07_serialization.ipynb #8a47b45a
-def _pickle_error(o, pickle_module, protocol:int) -> Exception|None:
-    "The error raised by pickling then unpickling `o`, or None."
-    try: pickle_module.loads(pickle_module.dumps(o, protocol=protocol))
-    except Exception as e: return e
-    return None
-
-def _unpicklable_attrs(cb:Callback, pickle_module, protocol:int) -> list:
-    "Names of `cb`'s instance attributes that cannot be pickled."
-    return [k for k, v in vars(cb).items() if k != 'learn' and _pickle_error(v, pickle_module, protocol) is not None]
-
-@contextmanager
-def _picklable_cbs(learn:Learner, pickle_module, protocol:int):
-    "Context manager that strips, for pickling, what callbacks hold that cannot be pickled, then puts it back."
-    removed_attrs, dropped = [], []
-    for cb in learn.cbs:
-        bad = _unpicklable_attrs(cb, pickle_module, protocol)
-        if not bad: continue
-        if all(hasattr(type(cb), k) for k in bad):   # caches shadowing a class default: the default is used after loading
-            removed_attrs.append((cb, {k: cb.__dict__.pop(k) for k in bad}))
-        else:
-            dropped.append(cb)
-            warnings.warn(f"export: left out callback {type(cb).__name__}, whose attributes {bad} cannot be pickled. "
-                          "Add it again after `load_learner`.")
-    learn.remove_cbs(dropped)
-    try: yield
-    finally:
-        for cb, attrs in removed_attrs: cb.__dict__.update(attrs)
-        order = {id(cb): i for i, cb in enumerate(learn.cbs + tuple(dropped))}
-        learn.add_cbs(dropped)
-        learn._cbs.sort(key=lambda cb: order[id(cb)])
-
-@patch
-def export(self:Learner, fname:str|Path='export.pkl', # file name, relative to `path` (or an open binary file)
-           pickle_module=pickle, # module used to pickle
-           pickle_protocol:int=2): # pickle protocol
-    "Pickle the learner without its data to `path/fname`, for `load_learner` in another process."
-    if rank_distrib(): return  # only the main process writes
-    self._end_cleanup()
-    old_dls, old_opt = self.dls, self.opt
-    file = self.path/fname if _is_path(fname) else fname
-    try:
-        self.dls = self.dls.new_empty() if hasattr(self.dls, 'new_empty') else DataLoaders(path=self.path)
-        self.opt = None
-        self._exported_opt = None if old_opt is None else (old_opt.state_dict(), getattr(old_opt, 'frozen_idx', 0))
-        with _picklable_cbs(self, pickle_module, pickle_protocol):
-            try:
-                if _is_path(file):
-                    with atomic_write(file) as f: torch.save(self, f, pickle_module=pickle_module, pickle_protocol=pickle_protocol)
-                else: torch.save(self, file, pickle_module=pickle_module, pickle_protocol=pickle_protocol)
-            except (pickle.PicklingError, AttributeError, TypeError) as e:
-                e.add_note("(Learner.export: everything the learner holds must be picklable: its model, loss_func, "
-                           "opt_func, splitter and metrics. Define functions and classes at the top level of a module, "
-                           "not as lambdas or inside functions.)")
-                raise
-    finally:
-        self.__dict__.pop('_exported_opt', None)
-        self.dls, self.opt = old_dls, old_opt
-    return file
-
-# %% ../nbs/07_serialization.ipynb #73717663
-def _missing_code_error(fname, e:Exception) -> LoadError:
-    if isinstance(e, ModuleNotFoundError):
-        what = f"module `{e.name}`"
-    else:
-        m = re.search(r"attribute '([^']+)' on <module '([^']+)'", str(e))
-        what = f"`{m.group(1)}` from module `{m.group(2)}`" if m else f"an attribute ({e})"
-    hint = (" It was defined in the script or notebook that exported the learner (`__main__`): define it again "
-            "before loading, or better, move it to a module that both sides import." if '`__main__`' in what else
-            " Install or import that module (make it importable under the same name) before loading.")
-    return LoadError(fname, f"load_learner needs the code the learner was exported with, and {what} cannot be "
-                     f"found.{hint} (Received: {type(e).__name__}: {e})")
-
-def load_learner(fname:str|Path, # a file written by `Learner.export` (or an open binary file)
-                 cpu:bool=True, # load on the CPU; False: on the default device (the GPU when there is one)
-                 pickle_module=pickle, # module used to unpickle
-                 *, trusted:bool=False): # you must pass True: unpickling a file runs code it contains
-    "Unpickle a learner exported by `Learner.export`. It RUNS CODE from the file: use it on files you trust only."
-    if trusted is not True:
-        raise ValueError(f"load_learner unpickles {_file_name(fname)}, and unpickling can run any code the file "
-                         "contains. Pass trusted=True if you made this file or trust its source. Received: "
-                         f"trusted={trusted!r}. (To load weights safely, use `Learner.load` or `load_model`.)")
-    device = 'cpu' if cpu else default_device()
-    try: res = torch.load(fname, map_location=device, pickle_module=pickle_module, weights_only=False)
-    except (AttributeError, ModuleNotFoundError) as e: raise _missing_code_error(fname, e) from e
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e: raise _open_error(fname, e) from e
-    if not isinstance(res, Learner):
-        raise LoadError(fname, f"does not hold a Learner. Received: {type(res).__name__}. Use a file from "
-                        "`Learner.export`.")
-    if cpu: res.dls.cpu()
-    exported = res.__dict__.pop('_exported_opt', None)
-    if exported is not None:
-        res.create_opt()
-        res.opt.load_state_dict(exported[0])
-        if exported[1]: res.opt.freeze_to(exported[1])
-    return res
-
-# %% ../nbs/07_serialization.ipynb #d13440bc
-@patch
-def state_dict(self:Callback) -> dict:
-    "The state of this callback that a checkpoint must keep (plain values and tensors); none by default."
-    return {}
-
-@patch
-def load_state_dict(self:Callback, sd:dict): # a dict from `state_dict`
-    "Restore the state returned by `state_dict`."
-    if sd: warnings.warn(f"{type(self).__name__} does not define `load_state_dict`, so the state saved for it was "
-                         f"not restored. Received: keys {sorted(sd)}. Implement `state_dict`/`load_state_dict`.")
-
-# %% ../nbs/07_serialization.ipynb #60598b1b
-def _is_plain(o) -> bool:
-    "Whether `o` is made only of tensors, numbers, strings, booleans, None, lists, tuples and dicts."
-    if o is None or isinstance(o, (bool, int, float, str, Tensor)): return True
-    if isinstance(o, (list, tuple)): return all(_is_plain(v) for v in o)
-    if isinstance(o, dict): return all(_is_plain(k) and _is_plain(v) for k, v in o.items())
-    return False
-
-def plain_state(o) -> dict:
-    "The attributes of `o` that are plain data (numbers, strings, tensors and containers of them): the state of a simple object such as a metric."
-    return {k: v for k, v in vars(o).items() if _is_plain(v)}
-
-def load_plain_state(o, sd:dict):
-    "Set the attributes of `o` from `sd` (a dict from `plain_state`)."
-    for k, v in sd.items(): setattr(o, k, v)
-
-@patch
-def state_dict(self:Recorder) -> dict:
-    "The history, the smoothed loss and the metrics' running totals."
-    self._flush()
-    mets = self.learn.metrics if self.learn is not None else []
-    return {'lrs': list(self.lrs), 'iters': list(self.iters), 'losses': list(self.losses),
-            'values': [list(v) for v in self.values], 'metric_names': list(getattr(self, 'metric_names', [])),
-            'smooth_loss': plain_state(self.smooth_loss), 'loss': plain_state(self.loss),
-            'metrics': [plain_state(m) for m in mets]}
-
-@patch
-def load_state_dict(self:Recorder, sd:dict): # a dict from `Recorder.state_dict`
-    "Restore the history, the smoothed loss and the metrics' running totals."
-    mets = self.learn.metrics if self.learn is not None else []
-    if len(sd['metrics']) != len(mets):
-        raise ValueError(f"The Recorder state has {len(sd['metrics'])} metrics but the learner has {len(mets)}. "
-                         "Received: a state saved with other metrics.")
-    self.lrs, self.iters, self.losses = list(sd['lrs']), list(sd['iters']), list(sd['losses'])
-    self.values, self.metric_names, self._pending = [list(v) for v in sd['values']], list(sd['metric_names']), []
-    load_plain_state(self.smooth_loss, sd['smooth_loss'])
-    load_plain_state(self.loss, sd['loss'])
-    for m, s in zip(mets, sd['metrics']): load_plain_state(m, s)
-    if self.learn is not None and self.smooth_loss.count: self.learn.smooth_loss = self.smooth_loss.tensor_value
-
 # %% ../nbs/07_serialization.ipynb #7475855c
-def _loader_generators(dl) -> list:
-    "The `torch.Generator`s a loader (or its samplers) draws from, when they were given one."
-    res = []
-    for o in (dl, getattr(dl, 'sampler', None), getattr(getattr(dl, 'batch_sampler', None), 'sampler', None)):
-        g = getattr(o, 'generator', None)
-        if isinstance(g, torch.Generator) and all(g is not h for h in res): res.append(g)
-    return res
+def loader_generators(*dls) -> list: # loaders (`DataLoader`, `TensorLoader`, ...)
+    "The distinct `torch.Generator`s the loaders `dls` (or their samplers) draw from, when they were given one."
+    found = {}
+    for dl in dls:
+        for o in (dl, getattr(dl, 'sampler', None), getattr(getattr(dl, 'batch_sampler', None), 'sampler', None)):
+            g = getattr(o, 'generator', None)
+            if isinstance(g, torch.Generator): found.setdefault(id(g), g)
+    return list(found.values())
+
+def _mps_rng():
+    "`torch.mps` when Apple's MPS backend is available (it has a random generator of its own), else None."
+    mps = getattr(torch, 'mps', None)
+    return mps if mps is not None and torch.backends.mps.is_available() else None
 
 def get_rng_states(generators:list=()) -> dict: # extra `torch.Generator`s to capture
-    "The states of Python's, NumPy's, PyTorch's (CPU and CUDA) random generators and of `generators`."
+    "The states of Python's, NumPy's, PyTorch's (CPU, CUDA, MPS) random generators and of `generators`."
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    mps = _mps_rng()
     return {'python': random.getstate(), 'numpy': (kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached),
-            'torch': torch.get_rng_state(), 'cuda': cuda, 'generators': [g.get_state() for g in generators]}
+            'torch': torch.get_rng_state(), 'cuda': cuda, 'mps': None if mps is None else mps.get_rng_state(),
+            'generators': [g.get_state() for g in generators]}
 
 def set_rng_states(st:dict, # a dict from `get_rng_states`
                    generators:list=()): # the generators captured with it, in the same order
@@ -522,291 +334,18 @@ def set_rng_states(st:dict, # a dict from `get_rng_states`
             warnings.warn(f"The random states were saved with {len(st['cuda'])} CUDA devices and this machine has "
                           f"{torch.cuda.device_count()}: CUDA random states not restored, so results may differ.")
         else: torch.cuda.set_rng_state_all(st['cuda'])
+    mps = _mps_rng()
+    if st.get('mps') is not None and mps is not None: mps.set_rng_state(st['mps'])
     for g, s in zip(generators, st['generators']): g.set_state(s)
 
-# %% ../nbs/07_serialization.ipynb #6131a43e
-class _SkipBatches:
-    "The batches of `sampler` after the first `skip` (indices only: nothing is loaded); `on_start` runs before the first."
-    def __init__(self, sampler, skip:int, on_start): self.sampler, self.skip, self.on_start = sampler, skip, on_start
-    def __len__(self): return max(len(self.sampler) - self.skip, 0)
-    def __iter__(self):
-        it = iter(self.sampler)
-        for _ in range(self.skip): next(it, None)
-        self.on_start()
-        yield from it
-
-_DL_ARGS = ('num_workers', 'collate_fn', 'pin_memory', 'timeout', 'worker_init_fn', 'multiprocessing_context',
-            'generator', 'prefetch_factor', 'persistent_workers', 'pin_memory_device', 'in_order')
-
-def _skipping_loader(dl:DataLoader, skip:int, on_start) -> DataLoader:
-    "A copy of `dl` whose batch sampler drops its first `skip` batches of indices."
-    params = inspect.signature(DataLoader.__init__).parameters
-    kw = {k: getattr(dl, k) for k in _DL_ARGS if k in params and hasattr(dl, k)}
-    if dl.batch_sampler is not None:
-        return DataLoader(dl.dataset, batch_sampler=_SkipBatches(dl.batch_sampler, skip, on_start), **kw)
-    return DataLoader(dl.dataset, batch_size=None, sampler=_SkipBatches(dl.sampler, skip, on_start), **kw)
-
-def _replay(dl, skip:int, on_start):
-    "Iterate `dl`, throwing away its first `skip` batches; `on_start` runs before the next one is drawn."
-    it = iter(dl)
-    for _ in range(skip): next(it, None)
-    on_start()
-    yield from it
-
-class _EpochLoader:
-    "The training loader of one epoch: records the random states when its iterator starts, or replays a resume."
-    def __init__(self, dl, on_iter, # the loader, and a function receiving the random states at the start
-                 resume=None): # None, or `(skip, states at the start of the epoch, states after `skip` batches)`
-        self.dl, self.on_iter, self.resume = dl, on_iter, resume
-    def __len__(self): return max(len(self.dl) - (self.resume[0] if self.resume else 0), 0)
-    def __getattr__(self, name):
-        if name.startswith('__') or 'dl' not in self.__dict__: raise AttributeError(name)
-        return getattr(self.dl, name)
-    def __iter__(self):
-        gens = _loader_generators(self.dl)
-        if self.resume is None:
-            self.on_iter(get_rng_states(gens))
-            return iter(self.dl)
-        (skip, start, now), self.resume = self.resume, None
-        set_rng_states(start, gens)
-        self.on_iter(start)
-        def restore(): set_rng_states(now, gens)
-        if type(self.dl) is DataLoader and not isinstance(self.dl.dataset, IterableDataset):
-            return iter(_skipping_loader(self.dl, skip, restore))
-        if not isinstance(self.dl, TensorLoader):
-            warnings.warn(f"Resuming mid-epoch: the first {skip} batches of this {type(self.dl).__name__} are read again "
-                          "and thrown away (only a plain torch DataLoader over a map-style dataset skips them unread).")
-        return _replay(self.dl, skip, restore)
-
-# %% ../nbs/07_serialization.ipynb #b47400a2
-_CKPT_RE = re.compile(r'ckpt-([0-9a-f]{16})-(\d{9,})-(batch|epoch|stopped)\.pth')
-_known_fits = {}   # folder -> ids of the fits this process ran with checkpoints there
-
-def _list_checkpoints(folder:Path) -> list:
-    "`(fit_id, train_iter, phase, path)` for the checkpoints in `folder`, oldest first."
-    if not folder.is_dir(): return []
-    res = [(m.group(1), int(m.group(2)), m.group(3), p) for p in folder.iterdir() if (m := _CKPT_RE.fullmatch(p.name))]
-    return sorted(res, key=lambda o: (o[1], o[2]))
-
-def _weights_hash(state:dict) -> str:
-    h = hashlib.sha256()
-    for k, v in state.items():
-        h.update(k.encode())
-        if isinstance(v, Tensor): h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()[:32]
-
-def _jsonable(o):
-    if isinstance(o, Tensor): o = o.tolist()
-    if isinstance(o, np.ndarray): o = o.tolist()
-    if isinstance(o, np.generic): o = o.item()
-    if isinstance(o, (list, tuple)): return [_jsonable(v) for v in o]
-    if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in o.items()}
-    return o if o is None or isinstance(o, (bool, int, float, str)) else repr(o)
-
-def _name_of(o) -> str:
-    f = getattr(o, 'func', o)   # a partial: its function
-    return getattr(f, '__qualname__', type(f).__qualname__)
-
-def _schedules(learn) -> dict:
-    "The values of every schedule (`cb.scheds`, name -> function of `pct_train`) at a few points of the fit."
-    res = {}
-    for i, cb in enumerate(learn.cbs):
-        scheds = cb.__dict__.get('scheds')
-        if not isinstance(scheds, dict): continue
-        for name, f in scheds.items():
-            try: res[f'{i}.{name}'] = _jsonable([f(p) for p in (0., 0.1, 0.25, 0.5, 0.75, 0.9, 1.)])
-            except Exception as e: res[f'{i}.{name}'] = f'{_name_of(f)} ({type(e).__name__})'
-    return res
-
-def _excluded(cb) -> bool: return isinstance(cb, (ProgressCallback, CheckpointCallback))
-
-def _data_description(dl) -> list:
-    "The kind of training loader, its number of items and its batch size."
-    ds = getattr(dl, 'dataset', None)
-    n = len(ds) if ds is not None and hasattr(ds, '__len__') and not isinstance(ds, IterableDataset) else None
-    return [type(dl).__qualname__, type(ds).__qualname__ if ds is not None else None, n, getattr(dl, 'batch_size', None)]
-
-def fit_fingerprint(learn:Learner) -> dict:
-    "What identifies a fit for checkpoints: model, starting weights, length, optimizer, hypers, callbacks, schedules."
-    state = unwrap_model(learn.model).state_dict()
-    opt = learn.opt
-    inner = getattr(opt, 'opt', None)
-    if isinstance(inner, torch.optim.Optimizer): opt_name = f'{type(opt).__name__}({type(inner).__name__})'
-    else: opt_name = f"{type(opt).__name__}({', '.join(_name_of(f) for f in getattr(opt, 'cbs', []))})"  # its steppers
-    return {'model': [[k, list(v.shape), str(v.dtype)] for k, v in state.items() if isinstance(v, Tensor)],
-            'architecture': repr(unwrap_model(learn.model)), 'start_weights': _weights_hash(state), 'n_epoch': learn.n_epoch, 'n_iter': len(learn.dls.train), 'data': _data_description(learn.dls.train),
-            'optimizer': opt_name, 'groups': [len(pg) for pg in opt.param_lists], 'hypers': _jsonable(opt.hypers),
-            'callbacks': [type(cb).__qualname__ for cb in learn.cbs if not _excluded(cb)],
-            'schedules': _schedules(learn), 'loss_func': _name_of(learn.loss_func)}
-
-def _fit_id(fp:dict) -> str: return hashlib.sha256(json.dumps(fp, sort_keys=True).encode()).hexdigest()[:16]
-
-_FP_NAMES = {'n_epoch': 'n_epoch', 'n_iter': 'training batches per epoch',
-             'data': 'training data (loader, dataset, items, batch size)', 'optimizer': 'optimizer',
-             'groups': 'parameters per group', 'hypers': 'hyper-parameters at the start (lr, wd, ...)',
-             'callbacks': 'callbacks', 'schedules': 'schedules (values at pct_train 0, .1, .25, .5, .75, .9, 1)',
-             'loss_func': 'loss function'}
-
-def _fingerprint_diff(old:dict, new:dict) -> list:
-    "What differs between two fingerprints, in words."
-    res = []
-    if old['model'] != new['model']:
-        o, n = {k: (s, d) for k, s, d in old['model']}, {k: (s, d) for k, s, d in new['model']}
-        diff = [k for k in {**o, **n} if o.get(k) != n.get(k)]
-        res.append("a different model (parameter names, shapes or dtypes): " + ', '.join(
-            f"{k!r} {o.get(k, ('absent',))[0]} in the checkpoint, {n.get(k, ('absent',))[0]} now" for k in diff[:5]))
-    elif old.get('architecture') != new['architecture']:
-        lines = [(a, b) for a, b in zip((old.get('architecture') or '').splitlines(), new['architecture'].splitlines()) if a != b]
-        res.append("a different model: its description differs" + (f" ({lines[0][0].strip()!r} in the checkpoint, "
-                   f"{lines[0][1].strip()!r} now)" if lines else ''))
-    elif old['start_weights'] != new['start_weights']:
-        res.append("other starting weights: the model's weights when the fit starts differ (seed the script, e.g. "
-                   "with torch.manual_seed, so that a rerun starts from the same weights)")
-    res += [f"{name}: {old[k]!r} in the checkpoint, {new[k]!r} now" for k, name in _FP_NAMES.items() if old.get(k) != new.get(k)]
-    return res
-
-# %% ../nbs/07_serialization.ipynb #ea47828d
-class CheckpointCallback(Callback):
-    "Write the full state of training to `dirname` regularly, and resume the same fit from it exactly."
-    order, run_valid = 90, False   # after the other callbacks have updated their state for the batch
-    def __init__(self, dirname:str|Path='checkpoints', # folder, relative to `path/model_dir` unless absolute
-                 every_n_batches:int|None=None, # also write after every that many training batches
-                 every_epoch:bool=True, # write at the end of every epoch
-                 keep_last:int|None=2, # checkpoints of this fit to keep (None: all)
-                 resume:bool=True): # continue from the latest checkpoint of this fit, when there is one
-        if every_n_batches is not None and (not isinstance(every_n_batches, int) or every_n_batches < 1):
-            raise ValueError(f"every_n_batches must be a positive integer or None. Received: {every_n_batches!r}.")
-        if keep_last is not None and (not isinstance(keep_last, int) or keep_last < 1):
-            raise ValueError(f"keep_last must be a positive integer or None. Received: {keep_last!r}.")
-        self.dirname, self.every_n_batches, self.every_epoch = Path(dirname), every_n_batches, every_epoch
-        self.keep_last, self.resume = keep_last, resume
-        self.resumed_from, self._active = None, False   # the checkpoint the last fit continued from; in a fit
-
-    @property
-    def folder(self) -> Path:
-        "Where the checkpoints go."
-        return self.dirname if self.dirname.is_absolute() else self.learn.path/self.learn.model_dir/self.dirname
-
-    def _others(self) -> list: return [cb for cb in self.learn.cbs if cb is not self]
-
-# %% ../nbs/07_serialization.ipynb #21d1b8dc
-@patch
-def _write(self:CheckpointCallback, phase:str): # 'batch', 'epoch' or 'stopped'
-    if rank_distrib(): return
-    learn, model = self.learn, unwrap_model(self.learn.model)
-    mid = phase == 'batch'
-    ck = {'learnlib_checkpoint': 1, 'fit_id': self.fit_id, 'fingerprint': self.fingerprint,
-          'model': model.state_dict(), 'opt': learn.opt.state_dict(),
-          'grads': {n: p.grad for n, p in model.named_parameters() if p.grad is not None},
-          'progress': {'phase': phase, 'epoch': learn.epoch, 'batches_done': learn.iter+1 if mid else None,
-                       'train_iter': learn.train_iter, 'pct_train': learn.pct_train, 'n_epoch': learn.n_epoch,
-                       'final_record': None if mid else _jsonable(getattr(learn, 'final_record', None))},
-          'callbacks': [[type(cb).__qualname__, cb.state_dict()] for cb in self._others()],
-          'rng': {'now': get_rng_states(self._gens), 'epoch_start': self._epoch_rng if mid else None}}
-    _save(ck, self.folder/f'ckpt-{self.fit_id}-{learn.train_iter:09d}-{phase}.pth')
-    clean_stale_temps(self.folder)   # the temporary files of checkpoints whose writing was killed
-    if self.keep_last is not None:
-        for *_, p in [c for c in _list_checkpoints(self.folder) if c[0] == self.fit_id][:-self.keep_last]:
-            p.unlink(missing_ok=True)
-
-@patch
-def after_batch(self:CheckpointCallback):
-    if self._active and self.every_n_batches and self.learn.train_iter % self.every_n_batches == 0: self._write('batch')
-
-@patch
-def after_epoch(self:CheckpointCallback):
-    if self._active and self.every_epoch: self._write('epoch')
-
-@patch
-def after_cancel_fit(self:CheckpointCallback):
-    if self._active: self._write('stopped')
-
-@patch
-def after_fit(self:CheckpointCallback): self._active = False
-
-# %% ../nbs/07_serialization.ipynb #982e6b69
-@patch
-def before_fit(self:CheckpointCallback):
-    learn = self.learn
-    self._active = learn._fitting   # `validate` and `get_preds` fire `before_fit` too: nothing to do for them
-    if not self._active: return
-    if learn.opt is None: learn.create_opt()
-    self._gens, self._epoch_rng, self._pending, self.resumed_from = _loader_generators(learn.dls.train), None, None, None
-    self.fingerprint = fit_fingerprint(learn)
-    self.fit_id = _fit_id(self.fingerprint)
-    folder = self.folder
-    known = _known_fits.setdefault(str(folder.resolve()), set())
-    ckpts = _list_checkpoints(folder)
-    mine = [c for c in ckpts if c[0] == self.fit_id]
-    if not self.resume and mine:
-        if not rank_distrib():
-            for *_, p in mine: p.unlink(missing_ok=True)
-        mine = []
-    others = [c for c in ckpts if c[0] != self.fit_id and c[0] not in known]
-    if others and not mine: self._refuse(others[-1][3])
-    known.add(self.fit_id)
-    _barrier()
-    for *_, p in reversed(mine):
-        try: ck = read_state(p, map_location='cpu')
-        except LoadError as e:
-            warnings.warn(f"Skipping an unreadable checkpoint: {e}")
-            continue
-        self._restore(p, ck)
-        return
-
-@patch
-def _refuse(self:CheckpointCallback, path:Path):
-    try: old = read_state(path, map_location='cpu')['fingerprint']
-    except (LoadError, KeyError, TypeError) as e: diff = [f"(its fingerprint cannot be read: {e})"]
-    else: diff = _fingerprint_diff(old, self.fingerprint) or ['(the same settings, but another fit id)']
-    raise ValueError(f"{self.folder} holds checkpoints of a different fit (the newest: {path.name}), and none of this "
-                     "one, so resuming would mix two runs. What differs: " + '; '.join(diff) + ". Use another "
-                     "`dirname` for this fit, delete the old checkpoints, or restore the settings of that run.")
-
-@patch
-def _restore(self:CheckpointCallback, path:Path, ck:dict):
-    learn = self.learn
-    if ck.get('learnlib_checkpoint') != 1 or ck.get('fingerprint') != self.fingerprint:
-        raise LoadError(path, "is not a checkpoint of this fit (its fingerprint differs from its name's). "
-                        + '; '.join(_fingerprint_diff(ck.get('fingerprint') or {}, self.fingerprint) if
-                                   isinstance(ck.get('fingerprint'), dict) else []) + " Delete it.")
-    _load_into(path, learn.model, learn.opt, ck['model'], ck['opt'], strict=True)
-    p = ck['progress']
-    learn.train_iter, learn.pct_train = p['train_iter'], p['pct_train']
-    self.resumed_from = path
-    if p['phase'] == 'batch':
-        learn.start_epoch = learn.epoch = p['epoch']
-        self._pending = ck
-        return
-    learn.start_epoch = learn.epoch = p['epoch']+1 if p['phase'] == 'epoch' else learn.n_epoch
-    if p['final_record'] is not None: learn.final_record = p['final_record']
-    self._restore_callbacks(path, ck['callbacks'])
-    set_rng_states(ck['rng']['now'], self._gens)
-
-@patch
-def _restore_callbacks(self:CheckpointCallback, path:Path, saved:list):
-    "Load each saved callback state into the callback of the same class (and rank among those of its class)."
-    current, seen = {}, {}
-    for cb in self._others(): current.setdefault(type(cb).__qualname__, []).append(cb)
-    for name, sd in saved:
-        i = seen[name] = seen.get(name, -1) + 1
-        cbs = current.get(name, [])
-        if i < len(cbs): cbs[i].load_state_dict(sd)
-        elif sd: raise LoadError(path, f"holds the state of callback {name}, which this learner does not have. "
-                                 "Add it back, or start without resuming.")
-
-@patch
-def before_train(self:CheckpointCallback):
-    learn, ck = self.learn, self._pending
-    if not self._active: return
-    def _set_start(st): self._epoch_rng = st
-    if ck is None or ck['progress']['epoch'] != learn.epoch:
-        learn.dl = _EpochLoader(learn.dl, _set_start)
-        return
-    self._pending, p = None, ck['progress']
-    self._restore_callbacks(self.resumed_from, ck['callbacks'])
-    learn.train_iter, learn.pct_train = p['train_iter'], p['pct_train']
-    for n, prm in unwrap_model(learn.model).named_parameters():
-        prm.grad = ck['grads'][n].to(prm.device) if n in ck['grads'] else None
-    learn.dl = _EpochLoader(learn.dl, _set_start, resume=(p['batches_done'], ck['rng']['epoch_start'], ck['rng']['now']))
-    learn.start_iter = p['batches_done']
+# %% ../nbs/07_serialization.ipynb #438e1e3b
+@contextmanager
+def rng_states_kept(generators:list=()): # extra `torch.Generator`s to restore too
+    "Context manager that puts the random generators (and `generators`) back in the state they had on entry."
+    cuda_was_started = torch.cuda.is_available() and torch.cuda.is_initialized()
+    st = get_rng_states(generators)
+    try: yield
+    finally:
+        set_rng_states(st, generators)
+        if not cuda_was_started and torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.manual_seed_all(torch.cuda.initial_seed())   # CUDA started inside: back to its fresh state
