@@ -14,14 +14,15 @@ from learnlib.optimizer import *
 from learnlib.losses import *
 from learnlib.callbacks import *
 from learnlib.metrics import *
-from learnlib.learner import *
 from learnlib.serialization import *
+from learnlib.learner import *
 from learnlib.schedule import *
 from learnlib.training import *
+from learnlib.checkpoint import *
 from learnlib.distributed import *
 from learnlib import core as _core, data as _data, optimizer as _optimizer, losses as _losses
-from learnlib import callbacks as _callbacks, metrics as _metrics, learner as _learner, serialization as _serialization
-from learnlib import schedule as _schedule, training as _training, distributed as _distributed
-_modules = (_core, _data, _optimizer, _losses, _callbacks, _metrics, _learner, _serialization, _schedule, _training,
-            _distributed)
+from learnlib import callbacks as _callbacks, metrics as _metrics, serialization as _serialization, learner as _learner
+from learnlib import schedule as _schedule, training as _training, checkpoint as _checkpoint, distributed as _distributed
+_modules = (_core, _data, _optimizer, _losses, _callbacks, _metrics, _serialization, _learner, _schedule, _training,
+            _checkpoint, _distributed)
 __all__ = [n for m in _modules for n in m.__all__]

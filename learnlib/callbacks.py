@@ -10,7 +10,7 @@ import time, types, warnings
 from pathlib import Path
 import torch
 from fastcore.basics import camel2snake, noop, patch
-from .core import apply_to_tensors
+from .core import apply_to_tensors, rank_distrib
 
 # %% auto #0
 __all__ = ['event', 'CancelException', 'CancelBatchException', 'CancelTrainException', 'CancelValidException',
@@ -94,7 +94,7 @@ def handler(self:Callback, event_name:str): # name of an event, e.g. 'before_fit
     if event_name in self.__dict__ or hasattr(type(self), event_name): return getattr(self, event_name)
     return None
 
-# %% ../nbs/04_callbacks.ipynb #0852fb7c
+# %% ../nbs/04_callbacks.ipynb #b1c2ce57
 @patch
 def state_dict(self:Callback) -> dict:
     "What a checkpoint keeps of this callback to resume it exactly: plain values and tensors (nothing by default)."
@@ -150,12 +150,6 @@ class ProgressCallback(Callback):
     def after_train(self): self._end_pbar()
     def after_validate(self): self._end_pbar()
 
-    def _launch_pbar(self):
-        from fastprogress.fastprogress import progress_bar
-        self.pbar = progress_bar(range(self.learn.n_iter), parent=getattr(self, 'mbar', None), leave=False)
-        self.pbar.update(0)
-        self._last = time.perf_counter()
-
     def after_batch(self):
         learn, now = self.learn, time.perf_counter()
         last = learn.iter+1 == learn.n_iter
@@ -165,26 +159,37 @@ class ProgressCallback(Callback):
             self.pbar.comment = f'{float(learn.smooth_loss):.4f}'
         self.pbar.update(learn.iter+1)
 
-    def _end_pbar(self):
-        "Take down the batch bar of a phase that a callback cancelled (a finished bar takes itself down)."
-        pbar, self.pbar = getattr(self, 'pbar', None), None
-        if pbar is not None and getattr(pbar, 'last_v', None) != pbar.total: pbar.on_iter_end()
-
     def after_fit(self):
         self._end_pbar()   # when the fit was cancelled in the middle of a phase
         if getattr(self, 'mbar', None) is not None: self.mbar.on_iter_end()
         self.mbar = None
         if hasattr(self, 'old_logger'): self.learn.logger = self.old_logger
 
-    def _write_stats(self, log):
-        if getattr(self, 'mbar', None) is None: return self.old_logger(log)
-        self.mbar.write([f'{o:.6f}' if isinstance(o, float) else str(o) for o in log], table=True)
+# %% ../nbs/04_callbacks.ipynb #4de1cb4a
+@patch
+def _launch_pbar(self:ProgressCallback):
+    from fastprogress.fastprogress import progress_bar
+    self.pbar = progress_bar(range(self.learn.n_iter), parent=getattr(self, 'mbar', None), leave=False)
+    self.pbar.update(0)
+    self._last = time.perf_counter()
+
+@patch
+def _end_pbar(self:ProgressCallback):
+    "Take down the batch bar of a phase that a callback cancelled (a finished bar takes itself down)."
+    pbar, self.pbar = getattr(self, 'pbar', None), None
+    if pbar is not None and getattr(pbar, 'last_v', None) != pbar.total: pbar.on_iter_end()
+
+@patch
+def _write_stats(self:ProgressCallback, log):
+    if getattr(self, 'mbar', None) is None: return self.old_logger(log)
+    self.mbar.write([f'{o:.6f}' if isinstance(o, float) else str(o) for o in log], table=True)
 
 # %% ../nbs/04_callbacks.ipynb #827534f7
 def _own_storage(t:torch.Tensor) -> torch.Tensor:
     "`t`, or a copy of it when it is a view into a larger storage."
     return t.clone() if t.untyped_storage().nbytes() > t.numel()*t.element_size() else t
 
+# %% ../nbs/04_callbacks.ipynb #f2938baa
 class GatherPredsCallback(Callback):
     "Collect predictions, targets (and optionally inputs and losses) of one pass over a loader."
     order, run_train = 100, False  # after every other callback, validation only
@@ -222,21 +227,25 @@ class GatherPredsCallback(Callback):
             loss = detach(learn.loss)
             self.losses.append(loss if loss.ndim else loss.expand(len(preds) if self.with_preds else 1))
 
-    def _save(self, b, fname:Path):
-        "Save the tensors of `b`; a view into a larger tensor is copied first, so only the batch is written."
-        torch.save(apply_to_tensors(_own_storage, b), fname, pickle_protocol=self.pickle_protocol)
+# %% ../nbs/04_callbacks.ipynb #c4947ec3
+@patch
+def _save(self:GatherPredsCallback, b, fname:Path):
+    "Save the tensors of `b` (the main process only); a view into a larger tensor is copied first, so only the batch is written."
+    if rank_distrib(): return   # the other processes hold the same batches, or write nothing (sharded passes)
+    torch.save(apply_to_tensors(_own_storage, b), fname, pickle_protocol=self.pickle_protocol)
 
-    def all_tensors(self) -> list:
-        "Concatenated predictions, targets, and (when asked) inputs and losses, in that order: `None` for saved ones."
-        def _cat(bs):
-            if not bs or (isinstance(bs[0], (tuple, list)) and not bs[0]): return None
-            if isinstance(bs[0], torch.Tensor): return torch.cat(bs, dim=self.concat_dim)
-            res = [_cat([b[i] for b in bs]) for i in range(len(bs[0]))]
-            return res[0] if len(res) == 1 else tuple(res)
-        res = [_cat(self.preds) if self.with_preds else None, _cat(self.targets) if self.with_targs else None]
-        if self.with_input: res = [_cat(self.inputs)] + res
-        if self.with_loss: res.append(_cat(self.losses))
-        return res
+@patch
+def all_tensors(self:GatherPredsCallback) -> list:
+    "Concatenated predictions, targets, and (when asked) inputs and losses, in that order: `None` for saved ones."
+    def _cat(bs):
+        if not bs or (isinstance(bs[0], (tuple, list)) and not bs[0]): return None
+        if isinstance(bs[0], torch.Tensor): return torch.cat(bs, dim=self.concat_dim)
+        res = [_cat([b[i] for b in bs]) for i in range(len(bs[0]))]
+        return res[0] if len(res) == 1 else tuple(res)
+    res = [_cat(self.preds) if self.with_preds else None, _cat(self.targets) if self.with_targs else None]
+    if self.with_input: res = [_cat(self.inputs)] + res
+    if self.with_loss: res.append(_cat(self.losses))
+    return res
 
 # %% ../nbs/04_callbacks.ipynb #7a45aad2
 class VerboseCallback(Callback):

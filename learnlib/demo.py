@@ -6,52 +6,15 @@ Docs: https://learnlib.github.io/learnlib/demo.html.md"""
 
 # %% ../nbs/13_demo.ipynb #14e81b0d
 from __future__ import annotations
-import argparse, sys, time
+import argparse, time
 from pathlib import Path
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
-from .core import default_device
-from .data import DataLoaders
-from .learner import Learner
-from .metrics import accuracy
-import learnlib.schedule, learnlib.serialization  # `Learner.fit_one_cycle`, `Learner.save`
+from .all import Learner, accuracy, default_device, import_optional
+from .test_utils import digits_dls, digits_cnn
 
 # %% auto #0
-__all__ = ['digits_dls', 'digits_cnn', 'digits_learner', 'save_loss_plot', 'demo_parser', 'main']
-
-# %% ../nbs/13_demo.ipynb #49cac0a2
-def _need(module:str):
-    "Import `module`, or stop with a message that says what to install."
-    try: return __import__(module)
-    except ImportError as e:
-        top = module.split('.')[0]
-        pkg = {'sklearn': 'scikit-learn'}.get(top, top)
-        raise ImportError(f"The demo needs {pkg}, which is not installed. Received: {e}. "
-                          f'Install it with `pip install {pkg}` (or `pip install -e ".[dev]"` in a clone).') from e
-
-def digits_dls(bs:int=64, # batch size of the training loader
-               valid_pct:float=0.2, # fraction of the images kept for validation
-               seed:int=42, # seed of the split and of the training loader's shuffling
-               device=None) -> DataLoaders: # where batches go (None: the model's device)
-    "scikit-learn's handwritten digits (8x8 images scaled to [0, 1], labels 0-9) as training and validation loaders."
-    if not 0 < valid_pct < 1: raise ValueError(f"`valid_pct` must be between 0 and 1. Received: {valid_pct!r}.")
-    digits = _need('sklearn.datasets').datasets.load_digits()
-    x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.
-    y = torch.tensor(digits.target)
-    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-    n_valid = int(len(x) * valid_pct)
-    train, valid = idx[n_valid:], idx[:n_valid]
-    return DataLoaders(DataLoader(TensorDataset(x[train], y[train]), batch_size=bs, shuffle=True,
-                                  generator=torch.Generator().manual_seed(seed)),
-                       DataLoader(TensorDataset(x[valid], y[valid]), batch_size=256), device=device)
-
-# %% ../nbs/13_demo.ipynb #ce2c971e
-def digits_cnn() -> nn.Module:
-    "A small CNN for 8x8 one-channel images and 10 classes."
-    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
-                         nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-                         nn.Flatten(), nn.Linear(64*4*4, 10))
+__all__ = ['digits_learner', 'save_loss_plot', 'demo_parser', 'main']
 
 # %% ../nbs/13_demo.ipynb #f7adbb18
 def digits_learner(bs:int=64, # batch size
@@ -72,7 +35,7 @@ def save_loss_plot(learn:Learner, # a learner that has been trained
     "Write the plot of the training and validation losses of `learn` to `fname`."
     if not getattr(getattr(learn, 'recorder', None), 'losses', None):
         raise ValueError("There is no loss to plot: train the learner first. Received: a learner with no recorded loss.")
-    figure = _need('matplotlib.figure').figure.Figure(figsize=(6, 4))
+    figure = import_optional('matplotlib.figure', '`save_loss_plot`').Figure(figsize=(6, 4))
     ax = figure.subplots()
     learn.recorder.plot_loss(skip_start=0, ax=ax)
     ax.set_title('learnlib-demo: losses')
@@ -109,6 +72,7 @@ def demo_parser() -> argparse.ArgumentParser:
     p.add_argument('--device', default=None, help="where to train, e.g. cpu or cuda (default: a GPU if there is one)")
     return p
 
+# %% ../nbs/13_demo.ipynb #71f2dd38
 def main(argv:list|None=None) -> int: # the options (None: the command line)
     "Run `learnlib-demo`: train on the digits, print the results, save the model and the loss plot."
     parser = demo_parser()
@@ -116,7 +80,7 @@ def main(argv:list|None=None) -> int: # the options (None: the command line)
     out = Path(args.out)
     if out.exists() and not out.is_dir(): parser.error(f"--out must be a folder. Received: {str(out)!r}, which is a file")
     try:
-        _need('sklearn.datasets'); _need('matplotlib.figure')
+        import_optional('sklearn.datasets', 'learnlib-demo'); import_optional('matplotlib.figure', 'learnlib-demo')
         device = torch.device(args.device) if args.device else None
     except (ImportError, RuntimeError) as e: parser.error(str(e))
     if device is not None and device.type == 'cuda' and not torch.cuda.is_available():

@@ -6,22 +6,21 @@ Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 
 # %% ../nbs/12_distributed.ipynb #5b6e912d
 from __future__ import annotations
-import functools, math, os, warnings
+import math, os, socket, sys, warnings
 from contextlib import contextmanager, ExitStack
-from functools import partial
+from pathlib import Path
 import torch
 import torch.distributed as dist
 from torch import nn, Tensor
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import (DataLoader, IterableDataset, RandomSampler, SequentialSampler,
                               DistributedSampler)
-from fastcore.basics import patch
-from .core import rank_distrib, num_distrib, to_detach, replacing_yield, defaults
+from fastcore.basics import noop, patch
+from .core import rank_distrib, num_distrib, is_distributed, to_detach as _to_detach, replacing_yield, defaults
 from .data import TensorLoader
-from .callbacks import Callback, GatherPredsCallback, ProgressCallback, _noop
-from .metrics import Metric, gather_objects, _distributed
+from .callbacks import Callback, GatherPredsCallback, ProgressCallback
+from .metrics import Metric, gather_objects
 from .learner import Learner
-import learnlib.training   # `Learner.to`, used by `to_distributed`
 
 # %% auto #0
 __all__ = ['torchrun_env', 'setup_distrib', 'teardown_distrib', 'rank0_first', 'can_shard', 'DistributedLoader',
@@ -75,7 +74,7 @@ def rank0_first(func, *args, **kwargs):
     created = setup_distrib('gloo', torch.device('cpu')) # a barrier needs no GPU
     ok = False
     try:
-        if not _distributed(): res = func(*args, **kwargs)
+        if not is_distributed(): res = func(*args, **kwargs)
         else:
             if dist.get_rank() == 0: res = func(*args, **kwargs)
             dist.barrier()
@@ -132,26 +131,10 @@ class DistributedLoader:
             self._dl = self._rebuild(dl)
         self.last_idxs = torch.zeros(0, dtype=torch.long)
 
-    def _rebuild(self, dl:DataLoader) -> DataLoader:
-        "A `DataLoader` like `dl` whose sampler (or batch sampler) yields this shard."
-        kw = dict(num_workers=dl.num_workers, collate_fn=dl.collate_fn, pin_memory=dl.pin_memory, timeout=dl.timeout,
-                  worker_init_fn=dl.worker_init_fn, multiprocessing_context=dl.multiprocessing_context,
-                  generator=dl.generator, persistent_workers=dl.persistent_workers)
-        if dl.num_workers > 0: kw['prefetch_factor'] = dl.prefetch_factor
-        for k in ('pin_memory_device', 'in_order'):
-            if hasattr(dl, k): kw[k] = getattr(dl, k)
-        if self.kind == 'batches': return DataLoader(dl.dataset, batch_sampler=_ShardSampler(self), **kw)
-        return DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=_ShardSampler(self), drop_last=self.drop_last,
-                          **kw)
-
     @property
     def dataset(self): return getattr(self.base, 'dataset', None)
     @property
     def batch_size(self): return self.base.bs if self.kind == 'tensors' else self.base.batch_size
-    @property
-    def drop_last(self) -> bool:
-        "Whether the last, smaller, batch of the shard is dropped (as the loader does, in training only)."
-        return self.train and bool(getattr(self.base, 'drop_last', False))
     def __repr__(self):
         return (f"DistributedLoader({type(self.base).__name__}, rank={self.rank}, world_size={self.world_size}, "
                 f"train={self.train})")
@@ -169,6 +152,25 @@ class DistributedLoader:
         ts, bs = self.base.tensors, self.batch_size
         idx = self.last_idxs.to(ts[0].device)
         for i in range(len(self)): yield tuple(t[idx[i*bs:(i+1)*bs]] for t in ts)
+
+# %% ../nbs/12_distributed.ipynb #ba9e19c2
+@patch
+def _rebuild(self:DistributedLoader, dl:DataLoader) -> DataLoader:
+    "A `DataLoader` like `dl` whose sampler (or batch sampler) yields this shard."
+    kw = dict(num_workers=dl.num_workers, collate_fn=dl.collate_fn, pin_memory=dl.pin_memory, timeout=dl.timeout,
+              worker_init_fn=dl.worker_init_fn, multiprocessing_context=dl.multiprocessing_context,
+              generator=dl.generator, persistent_workers=dl.persistent_workers)
+    if dl.num_workers > 0: kw['prefetch_factor'] = dl.prefetch_factor
+    for k in ('pin_memory_device', 'in_order'):
+        if hasattr(dl, k): kw[k] = getattr(dl, k)
+    if self.kind == 'batches': return DataLoader(dl.dataset, batch_sampler=_ShardSampler(self), **kw)
+    return DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=_ShardSampler(self), drop_last=self.drop_last,
+                      **kw)
+
+@patch(as_prop=True)
+def drop_last(self:DistributedLoader) -> bool:
+    "Whether the last, smaller, batch of the shard is dropped (as the loader does, in training only)."
+    return self.train and bool(getattr(self.base, 'drop_last', False))
 
 # %% ../nbs/12_distributed.ipynb #206701a2
 @patch
@@ -215,7 +217,7 @@ def to_detach(self:DistributedLoader, b, # tensors to detach
               cpu:bool=True, # move to the CPU
               gather:bool=True): # ignored: results are gathered once, after the pass
     "Detach `b` (and move it to the CPU), keeping it on this process."
-    return to_detach(b, cpu, gather=False)
+    return _to_detach(b, cpu, gather=False)
 
 @patch
 def for_phase(self:DistributedLoader, train:bool): # True: training shards; False: evaluation shards
@@ -251,34 +253,21 @@ def in_dataset_order(parts:list, # per process: a tensor or nested structure of 
     return _zip_apply(_join, [p for p,_ in keep])
 
 # %% ../nbs/12_distributed.ipynb #b82e6e7a
-_plain_after_batch = GatherPredsCallback.after_batch   # the callback's own, for loaders without `to_detach`
-
-@patch
-def after_batch(self:GatherPredsCallback):
-    "Keep the batch's inputs, predictions, targets and losses, detached by the loader when it knows how."
-    learn = self.learn
-    dl = getattr(learn, 'dl', None)
-    if hasattr(dl, 'to_detach'): detach = dl.to_detach
-    elif isinstance(learn.__dict__.get('distributed'), DistributedCallback): detach = partial(to_detach, gather=False)
-    else: return _plain_after_batch(self)
-    if self.with_input: self.inputs.append(detach(learn.xb))
-    if self.with_preds:
-        preds = detach(learn.pred)
-        if self.save_preds is None: self.preds.append(preds)
-        else: torch.save(preds, self.save_preds/f'{learn.iter}.pt', pickle_protocol=self.pickle_protocol)
-    if self.with_targs:
-        targs = detach(learn.yb)
-        if self.save_targs is None: self.targets.append(targs)
-        else: torch.save(targs, self.save_targs/f'{learn.iter}.pt', pickle_protocol=self.pickle_protocol)
-    if self.with_loss:
-        loss = detach(learn.loss)
-        self.losses.append(loss if loss.ndim else loss.expand(len(preds) if self.with_preds else 1))
+class _WholeLoader:
+    "A loader that every process goes through in full (it cannot be sharded): its results are complete everywhere."
+    def __init__(self, dl): self.dl = dl
+    def __len__(self): return len(self.dl)
+    def __iter__(self): return iter(self.dl)
+    def __getattr__(self, name):
+        if name.startswith('__') or 'dl' not in self.__dict__: raise AttributeError(name)
+        return getattr(self.dl, name)
+    def to_detach(self, b, cpu:bool=True, gather:bool=True): return _to_detach(b, cpu, gather=False)
 
 # %% ../nbs/12_distributed.ipynb #7edb1c36
 def _gather_to_main(obj) -> list|None:
     "`obj` of every process, in rank order, on the main process (None on the others); `[obj]` when not distributed."
-    if not _distributed(): return [obj]
-    obj = to_detach(obj, cpu=True, gather=False)
+    if not is_distributed(): return [obj]
+    obj = _to_detach(obj, cpu=True, gather=False)
     res = [None]*dist.get_world_size() if dist.get_rank() == 0 else None
     dist.gather_object(obj, res, dst=0)
     return res
@@ -320,15 +309,13 @@ class DistributedCallback(Callback):
         return self.ddp_model.module
 
     def shard(self, dl, train:bool):
-        "`dl` sharded for training or evaluation on this process; as it is when it cannot be sharded."
-        if isinstance(dl, DistributedLoader): return dl.for_phase(train)
-        return DistributedLoader(dl, train=train, seed=self.seed) if can_shard(dl) else dl
+        "`dl` sharded for training or evaluation on this process; one that cannot be sharded, whole on every process."
+        if isinstance(dl, (DistributedLoader, _WholeLoader)): return dl.for_phase(train) if isinstance(dl, DistributedLoader) else dl
+        return DistributedLoader(dl, train=train, seed=self.seed) if can_shard(dl) else _WholeLoader(dl)
 
     def _use_loader(self, train:bool):
         dl = self.shard(self.learn.dl, train)
-        if dl is not self.learn.dl: self.learn.dl, self.learn.n_iter = dl, len(dl)
-
-    def before_fit(self): self.learn.model = self.plain_model
+        if dl is not self.learn.dl: self.learn.use_loader(dl)
 
     def before_epoch(self):   # before any `before_train`, so that a callback replacing `learn.dl` gets this epoch's order
         for dl in getattr(self.learn.dls, 'loaders', ()):
@@ -338,37 +325,35 @@ class DistributedCallback(Callback):
         learn = self.learn
         self._use_loader(train=True)
         if isinstance(learn.dl, DistributedLoader): learn.dl.set_epoch(learn.epoch)
-        learn.model = self.ddp_model
         self.ddp_model.train(self.plain_model.training)
 
     def after_train(self):
         self._end_no_sync()
-        self.learn.model = self.plain_model
-        if _distributed():   # every replica gets the main process's buffers (batch normalisation statistics)
+        if is_distributed():   # every replica gets the main process's buffers (batch normalisation statistics)
             for b in self.plain_model.buffers(): dist.broadcast(b, 0)
         if isinstance(self.learn.dl, DistributedLoader): self._combine(training=True)
 
-    def before_validate(self):
-        self._end_no_sync()
-        self.learn.model = self.plain_model
-        self._use_loader(train=False)
-        if not isinstance(self.learn.dl, DistributedLoader): return
-        for cb in self.learn.cbs:
-            if isinstance(cb, GatherPredsCallback) and (cb.save_preds is not None or cb.save_targs is not None):
-                raise ValueError("get_preds cannot write batches to files (save_preds/save_targs) in a distributed run: "
-                                 "each process would write its own. Received: save_preds/save_targs with a sharded "
-                                 "loader. Call get_preds without them, or outside `distrib_ctx`.")
+    def after_fit(self): self._end_no_sync()
 
-    def after_validate(self):
-        dl = self.learn.dl
-        if not isinstance(dl, DistributedLoader): return
-        self._combine(training=False)
-        for cb in self.learn.cbs:
-            if isinstance(cb, GatherPredsCallback) and cb.run: gather_preds(cb, dl, self.gather_to_all)
+# %% ../nbs/12_distributed.ipynb #e633dd31
+@patch
+def before_validate(self:DistributedCallback):
+    self._end_no_sync()
+    self._use_loader(train=False)
+    if not isinstance(self.learn.dl, DistributedLoader): return
+    for cb in self.learn.cbs:
+        if isinstance(cb, GatherPredsCallback) and (cb.save_preds is not None or cb.save_targs is not None):
+            raise ValueError("get_preds cannot write batches to files (save_preds/save_targs) in a distributed run: "
+                             "each process would write its own. Received: save_preds/save_targs with a sharded "
+                             "loader. Call get_preds without them, or outside `distrib_ctx`.")
 
-    def after_fit(self):
-        self._end_no_sync()
-        self.learn.model = self.plain_model
+@patch
+def after_validate(self:DistributedCallback):
+    dl = self.learn.dl
+    if not isinstance(dl, DistributedLoader): return
+    self._combine(training=False)
+    for cb in self.learn.cbs:
+        if isinstance(cb, GatherPredsCallback) and cb.run: gather_preds(cb, dl, self.gather_to_all)
 
 # %% ../nbs/12_distributed.ipynb #c3094ac8
 @patch
@@ -390,14 +375,12 @@ def _combine(self:DistributedCallback, training:bool):
 @patch
 def before_batch(self:DistributedCallback):
     self._end_no_sync()
-    if getattr(self.learn, 'skip_grad_sync', False) and self.learn.model is self.ddp_model:
+    if self.learn.skip_grad_sync and self.learn.training:
         self._no_sync = self.ddp_model.no_sync()
         self._no_sync.__enter__()
 
 @patch
-def after_batch(self:DistributedCallback):
-    self._end_no_sync()
-    self.learn.skip_grad_sync = False
+def after_batch(self:DistributedCallback): self._end_no_sync()
 
 @patch
 def _end_no_sync(self:DistributedCallback):
@@ -405,20 +388,6 @@ def _end_no_sync(self:DistributedCallback):
     if self._no_sync is not None:
         cm, self._no_sync = self._no_sync, None
         cm.__exit__(None, None, None)
-
-# %% ../nbs/12_distributed.ipynb #7a737b5d
-def _then_wait_for_main(write):
-    "`write`, then, in a distributed run, a barrier: every process returns once the main process has written."
-    if getattr(write, '_waits_for_main', False): return write
-    @functools.wraps(write)
-    def _write(self, *args, **kwargs):
-        res = write(self, *args, **kwargs)
-        if _distributed(): dist.barrier()
-        return res
-    _write._waits_for_main = True
-    return _write
-
-Learner.save, Learner.export = _then_wait_for_main(Learner.save), _then_wait_for_main(Learner.export)
 
 # %% ../nbs/12_distributed.ipynb #db4c1b01
 def _train_device(learn) -> torch.device:
@@ -460,12 +429,12 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
                            "Call `detach_distributed` first.")
     device = _train_device(self)
     created = setup_distrib(backend, device)
-    if not _distributed(): return self
+    if not is_distributed(): return self
     stack, dls = ExitStack(), self.dls
     try:
         if seed is None: seed = gather_objects(int(torch.randint(0, 2**31, ())))[0]   # the main process's draw
         if hasattr(dls, '_device'): stack.enter_context(replacing_yield(dls, '_device', device))
-        self.to(device)   # the model and the optimizer's state (`Learner.to`, from learnlib.training)
+        self.to(device)   # the model and the optimizer's state
         model = self.model
         if self.opt is None: self.create_opt()
         swapped = _to_sync_batchnorm(model) if sync_bn and device.type == 'cuda' else []
@@ -477,9 +446,10 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
             stack.enter_context(replacing_yield(dls, 'loaders', new))
         if dist.get_rank() != 0:
             stack.enter_context(self.removed_cbs(ProgressCallback))
-            stack.enter_context(replacing_yield(self, 'logger', _noop))
+            stack.enter_context(replacing_yield(self, 'logger', noop))
         cb = DistributedCallback(ddp, seed=seed, gather_to_all=gather_to_all)
         cb._undo, cb._created = stack, created
+        stack.enter_context(replacing_yield(self, 'model_wrapper', ddp))
         self.add_cb(cb)
     except BaseException:
         stack.close()
@@ -487,6 +457,7 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
         raise
     return self
 
+# %% ../nbs/12_distributed.ipynb #4372a510
 @patch
 def detach_distributed(self:Learner, barrier:bool=True): # wait for every process before leaving the process group
     "Undo `to_distributed`: the plain model, loaders, device and callbacks; leave the process group if it was created."
@@ -494,7 +465,6 @@ def detach_distributed(self:Learner, barrier:bool=True): # wait for every proces
     if not isinstance(cb, DistributedCallback): return self
     cb._end_no_sync()
     self.remove_cb(cb)
-    self.model = cb.plain_model
     cb._undo.close()
     teardown_distrib(cb._created, barrier=barrier)
     return self

@@ -12,7 +12,7 @@ from functools import partial
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from fastcore.basics import noop
+from fastcore.basics import noop, patch
 
 # %% auto #0
 __all__ = ['BaseLoss', 'CrossEntropyLossFlat', 'BCEWithLogitsLossFlat', 'BCELossFlat', 'MSELossFlat', 'L1LossFlat',
@@ -48,28 +48,32 @@ class BaseLoss:
         "Turn activated predictions into decoded ones, such as labels (identity unless a subclass says otherwise)."
         return x
 
-    def _axis_last(self, x:Tensor) -> Tensor:
-        return x if self.axis in (-1, x.ndim-1) else x.movedim(self.axis, -1)
+# %% ../nbs/03_losses.ipynb #3b93b629
+@patch
+def _axis_last(self:BaseLoss, x:Tensor) -> Tensor:
+    return x if self.axis in (-1, x.ndim-1) else x.movedim(self.axis, -1)
 
-    def __call__(self,
-                 inp:Tensor, # the model's predictions
-                 targ:Tensor, # the targets
-                 **kwargs) -> Tensor:
-        "Flatten `inp` and `targ` (classes last) and compute the loss."
-        same_ndim = targ.ndim == inp.ndim   # targets shaped like predictions (BCE, soft labels)
-        inp = self._axis_last(inp)
-        if same_ndim: targ = self._axis_last(targ)
-        if self.floatify and targ.dtype != torch.float16: targ = targ.float()
-        if targ.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32): targ = targ.long()
-        if self.flatten:
-            inp = inp.reshape(-1, inp.shape[-1]) if self.is_2d else inp.reshape(-1)
-            targ = targ.reshape(-1, targ.shape[-1]) if (same_ndim and self.is_2d) else targ.reshape(-1)
-        return self.func(inp, targ, **kwargs)
+@patch
+def __call__(self:BaseLoss,
+             inp:Tensor, # the model's predictions
+             targ:Tensor, # the targets
+             **kwargs) -> Tensor:
+    "Flatten `inp` and `targ` (classes last) and compute the loss."
+    same_ndim = targ.ndim == inp.ndim   # targets shaped like predictions (BCE, soft labels)
+    inp = self._axis_last(inp)
+    if same_ndim: targ = self._axis_last(targ)
+    if self.floatify and targ.dtype != torch.float16: targ = targ.float()
+    if targ.dtype in (torch.uint8, torch.int8, torch.int16, torch.int32): targ = targ.long()
+    if self.flatten:
+        inp = inp.reshape(-1, inp.shape[-1]) if self.is_2d else inp.reshape(-1)
+        targ = targ.reshape(-1, targ.shape[-1]) if (same_ndim and self.is_2d) else targ.reshape(-1)
+    return self.func(inp, targ, **kwargs)
 
-    def to(self, device:torch.device|str):
-        "Move the wrapped loss's buffers (class weights, `pos_weight`) to `device`; returns `self`."
-        if isinstance(self.func, nn.Module): self.func.to(device)
-        return self
+@patch
+def to(self:BaseLoss, device:torch.device|str):
+    "Move the wrapped loss's buffers (class weights, `pos_weight`) to `device`; returns `self`."
+    if isinstance(self.func, nn.Module): self.func.to(device)
+    return self
 
 # %% ../nbs/03_losses.ipynb #162a6584
 class CrossEntropyLossFlat(BaseLoss):

@@ -7,17 +7,18 @@ Docs: https://learnlib.github.io/learnlib/schedule.html.md"""
 
 # %% ../nbs/09_schedule.ipynb #a61e1cc1
 from __future__ import annotations
-import copy, math, numbers, random
+import math, numbers
 from contextlib import contextmanager
 from functools import partial
 import numpy as np
 import torch
 from torch import Tensor
-from fastcore.basics import patch
-from .core import listify
+from fastcore.basics import listify, patch
+from .core import apply_to_tensors
 from .callbacks import Callback, CancelFitException, CancelValidException
 from .optimizer import _hyper_values
-from .learner import Learner, Recorder
+from .serialization import rng_states_kept, loader_generators
+from .learner import Learner
 
 # %% auto #0
 __all__ = ['sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'sched_poly', 'Annealer', 'SchedLin', 'SchedCos', 'SchedNo',
@@ -84,6 +85,7 @@ def SchedExp(start, end) -> Annealer:
                          f"end={end!r}. Use `SchedLin` or `SchedCos` to reach zero.")
     return sched
 
+# %% ../nbs/09_schedule.ipynb #332ecfff
 def SchedPoly(start, end, power:float) -> Annealer:
     "Schedule from `start` to `end` along `pos**power` (`power` > 0)."
     if not isinstance(power, numbers.Real) or power <= 0:
@@ -127,6 +129,7 @@ def _hyper_names(opt) -> set:
     "The names of the hyper-parameters of `opt`, over all its parameter groups."
     return {k for hp in opt.hypers for k in hp}
 
+# %% ../nbs/09_schedule.ipynb #84be7c9b
 class ParamScheduler(Callback):
     "Set the optimizer's hyper-parameters before every training batch from schedules of `pct_train`."
     order, run_valid = 10, False
@@ -137,32 +140,11 @@ class ParamScheduler(Callback):
         bad = {k: f for k, f in scheds.items() if not isinstance(k, str) or not callable(f)}
         if bad: raise TypeError(f"ParamScheduler needs names (str) mapped to schedules (functions of `pos`). "
                                 f"Received: {bad!r}.")
-        self.scheds, self.hps, self._cancelled = dict(scheds), {}, False
-
-    def _check(self):
-        "Fail before training when the optimizer lacks a scheduled hyper-parameter or a schedule gives bad values."
-        opt = self.learn.opt
-        known = _hyper_names(opt)
-        unknown = [k for k in self.scheds if k not in known]
-        if unknown:
-            raise ValueError(f"ParamScheduler schedules {', '.join(map(repr, unknown))}, which the optimizer in use "
-                             f"({type(getattr(opt, 'opt', opt)).__name__}) does not have. Received: schedules for "
-                             f"{sorted(self.scheds)}. Its hyper-parameters: {sorted(known)}.")
-        n = len(opt.param_lists)
-        for k, f in self.scheds.items():
-            for pos in (0., 1.):
-                v = _plain(f(pos))
-                try: _hyper_values(k, v, n)
-                except ValueError as e: raise ValueError(f"The schedule for {k!r} at pos={pos}: {e}") from None
-                if not all(isinstance(o, numbers.Real) for o in listify(v)):
-                    raise TypeError(f"The schedule for {k!r} must return numbers. Received: {v!r} at pos={pos}.")
+        self.scheds, self._cancelled = dict(scheds), False
 
     def before_fit(self):
         self._check()
-        self.hps, self._cancelled = {k: [] for k in self.scheds}, False
-
-    def before_train(self):  # after the Recorder's `before_fit`, which clears the history of the previous fit
-        if hasattr(self.learn, 'recorder'): self.learn.recorder.hps = self.hps
+        self._cancelled = False
 
     def _update(self, pos:float):
         "Set every scheduled hyper-parameter to its value at `pos`."
@@ -171,45 +153,45 @@ class ParamScheduler(Callback):
 
     def before_batch(self): self._update(self.learn.pct_train)
 
-    def after_batch(self):
+    def after_batch(self):   # the Recorder keeps the history: one value per training batch in `recorder.hps`
+        rec = self.learn.__dict__.get('recorder')
+        if rec is None: return
         hp = self.learn.opt.hypers[-1]
-        for k, vals in self.hps.items(): vals.append(hp[k])
+        for k in self.scheds: rec.hps.setdefault(k, []).append(hp[k])
 
     def after_cancel_fit(self): self._cancelled = True
     def after_fit(self):
         if not self._cancelled: self._update(1.)
 
-    def state_dict(self) -> dict:
-        "The values recorded so far, for a checkpoint (the schedule itself follows from `pct_train`)."
-        return {'hps': {k: list(v) for k, v in self.hps.items()}, 'cancelled': self._cancelled}
-
-    def load_state_dict(self, sd:dict): # what `state_dict` returned
-        "Restore the recorded values in place, so `learn.recorder.hps` stays the same dict."
-        self.hps.clear(); self.hps.update({k: list(v) for k, v in sd['hps'].items()})
-        self._cancelled = sd['cancelled']
-
-# %% ../nbs/09_schedule.ipynb #1b23729e
+# %% ../nbs/09_schedule.ipynb #59719290
 @patch
-def plot_sched(self:Recorder, keys:list|str|None=None, # names to plot (default: every scheduled one)
-               figsize:tuple|None=None): # size of the figure (default: 6x4 inches per panel)
-    "Plot the hyper-parameters scheduled during the last fit, one panel each, against the training batch."
-    hps = getattr(self, 'hps', None)
-    # `hps` is set by a ParamScheduler: if the last fit had none, its length no longer matches the batches
-    if not hps or any(len(v) != len(self.lrs) for v in hps.values()):
-        raise ValueError("No schedule recorded for the last fit. Received: a Recorder without `hps` for it. Train "
-                         "with `fit_one_cycle`, `fit_flat_cos`, `fit_sgdr`, `lr_find` or a `ParamScheduler` first.")
-    keys = list(hps) if keys is None else listify(keys)
-    unknown = [k for k in keys if k not in hps]
+def _check(self:ParamScheduler):
+    "Fail before training when the optimizer lacks a scheduled hyper-parameter or a schedule gives bad values."
+    opt = self.learn.opt
+    known = _hyper_names(opt)
+    unknown = [k for k in self.scheds if k not in known]
     if unknown:
-        raise KeyError(f"Not scheduled in the last fit: {unknown}. Received: keys={keys}. Scheduled: {list(hps)}.")
-    import matplotlib.pyplot as plt
-    cols = min(2, len(keys)); rows = math.ceil(len(keys)/cols)
-    fig, axs = plt.subplots(rows, cols, figsize=figsize or (6*cols, 4*rows), squeeze=False)
-    axs = list(axs.flatten())
-    for k, ax in zip(keys, axs):
-        ax.plot(hps[k]); ax.set_ylabel(k); ax.set_xlabel('batch')
-    for ax in axs[len(keys):]: ax.set_visible(False)
-    return axs[:len(keys)]
+        raise ValueError(f"ParamScheduler schedules {', '.join(map(repr, unknown))}, which the optimizer in use "
+                         f"({type(getattr(opt, 'opt', opt)).__name__}) does not have. Received: schedules for "
+                         f"{sorted(self.scheds)}. Its hyper-parameters: {sorted(known)}.")
+    n = len(opt.param_lists)
+    for k, f in self.scheds.items():
+        for pos in (0., 1.):
+            v = _plain(f(pos))
+            try: _hyper_values(k, v, n)
+            except ValueError as e: raise ValueError(f"The schedule for {k!r} at pos={pos}: {e}") from None
+            if not all(isinstance(o, numbers.Real) for o in listify(v)):
+                raise TypeError(f"The schedule for {k!r} must return numbers. Received: {v!r} at pos={pos}.")
+
+@patch
+def state_dict(self:ParamScheduler) -> dict:
+    "Whether the fit was cancelled (the schedule itself follows from `pct_train`; the Recorder keeps the values)."
+    return {'cancelled': self._cancelled}
+
+@patch
+def load_state_dict(self:ParamScheduler, sd:dict): # what `state_dict` returned
+    "Restore what `state_dict` returned."
+    self._cancelled = sd['cancelled']
 
 # %% ../nbs/09_schedule.ipynb #fa3ad929
 def _check_fraction(name:str, v):
@@ -229,8 +211,8 @@ def _check_moms(moms):
                          f"Received: {moms!r}.")
     return tuple(float(m) for m in moms)
 
-@patch
-def _group_lrs(self:Learner, name:str, # the argument's name, for errors
+def _group_lrs(learn:Learner, # creates its optimizer if it has none
+               name:str, # the argument's name, for errors
                lr) -> np.ndarray: # a number, one value per group, or a slice
     "One learning rate per parameter group, all positive, creating the optimizer if needed."
     def _bad(msg=''):
@@ -240,8 +222,8 @@ def _group_lrs(self:Learner, name:str, # the argument's name, for errors
     if isinstance(lr, slice):
         if not all(v is None or _number(v) for v in (lr.start, lr.stop)): raise _bad()
         if lr.start is not None and not lr.start > 0: raise ValueError(f"`{name}` must be positive. Received: {lr!r}.")
-    if self.opt is None: self.create_opt()
-    try: vals = _hyper_values('lr', lr, len(self.opt.param_lists))
+    if learn.opt is None: learn.create_opt()
+    try: vals = _hyper_values('lr', lr, len(learn.opt.param_lists))
     except ValueError as e: raise _bad(str(e)) from None
     if not all(_number(v) for v in vals): raise _bad()
     vals = np.asarray(vals, dtype=float)
@@ -266,7 +248,7 @@ def fit_one_cycle(self:Learner, n_epoch:int, # number of epochs
     given_moms = moms is not None
     moms = _check_moms(self.moms if moms is None else moms)
     if reset_opt: self.create_opt()
-    lr_max = self._group_lrs('lr_max', self.lr if lr_max is None else lr_max)
+    lr_max = _group_lrs(self, 'lr_max', self.lr if lr_max is None else lr_max)
     scheds = {'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final)}
     if moms is not None and (given_moms or 'mom' in _hyper_names(self.opt)):
         scheds['mom'] = combined_cos(pct_start, *moms)
@@ -285,7 +267,7 @@ def fit_flat_cos(self:Learner, n_epoch:int, # number of epochs
     "Train for `n_epoch` epochs at a flat learning rate, then anneal it along a cosine."
     _check_fraction('pct_start', pct_start); _check_positive('div_final', div_final)
     if reset_opt: self.create_opt()
-    lr = self._group_lrs('lr', self.lr if lr is None else lr)
+    lr = _group_lrs(self, 'lr', self.lr if lr is None else lr)
     scheds = {'lr': combined_cos(pct_start, lr, lr, lr/div_final)}
     self.fit(n_epoch, lr=lr.tolist(), wd=wd, cbs=[ParamScheduler(scheds)] + listify(cbs), start_epoch=start_epoch)
 
@@ -306,7 +288,7 @@ def fit_sgdr(self:Learner, n_cycles:int, # number of cycles
     "Train with `n_cycles` cosine annealing cycles from `lr_max` to 0, each `cycle_mult` times longer than the last."
     _check_count('n_cycles', n_cycles); _check_count('cycle_len', cycle_len); _check_count('cycle_mult', cycle_mult)
     if reset_opt: self.create_opt()
-    lr_max = self._group_lrs('lr_max', self.lr if lr_max is None else lr_max)
+    lr_max = _group_lrs(self, 'lr_max', self.lr if lr_max is None else lr_max)
     lens = [cycle_len * cycle_mult**i for i in range(n_cycles)]
     n_epoch = sum(lens)
     scheds = {'lr': combine_scheds([n/n_epoch for n in lens], [SchedCos(lr_max, 0.*lr_max) for _ in lens])}
@@ -398,6 +380,7 @@ def minimum(lrs:Tensor, losses:Tensor, # the curve
     idx = int(losses.argmin())
     return float(lrs[idx])/10, (float(lrs[idx]), float(losses[idx]))
 
+# %% ../nbs/09_schedule.ipynb #ea2dd9ad
 def steep(lrs:Tensor, losses:Tensor, # the curve
           num_it:int) -> tuple: # batches the finder was asked to run
     "The learning rate where the loss falls fastest against the log of the learning rate."
@@ -424,60 +407,23 @@ class SuggestedLRs(tuple):
 
 # %% ../nbs/09_schedule.ipynb #1bbe4f88
 def _cpu_copy(o):
-    "A deep copy of the nested state `o` (dicts, lists, tuples) with every tensor cloned onto the CPU."
-    if isinstance(o, Tensor): return o.detach().to('cpu', copy=True)
-    if isinstance(o, dict):
-        res = copy.copy(o)   # keeps the type and attributes, e.g. the `_metadata` of a module's state dict
-        for k, v in o.items(): res[k] = _cpu_copy(v)
-        return res
-    if isinstance(o, list): return [_cpu_copy(v) for v in o]
-    if isinstance(o, tuple):
-        vals = [_cpu_copy(v) for v in o]
-        return type(o)(*vals) if hasattr(o, '_fields') else type(o)(vals)
-    return copy.deepcopy(o)
-
-def _loader_generators(dls) -> list:
-    "The distinct `torch.Generator`s the loaders of `dls` (and their samplers) shuffle with."
-    loaders = getattr(dls, 'loaders', None) or [getattr(dls, 'train', None), getattr(dls, 'valid', None)]
-    found = {}
-    for dl in loaders:
-        for o in (dl, getattr(dl, 'sampler', None), getattr(getattr(dl, 'batch_sampler', None), 'sampler', None)):
-            g = getattr(o, 'generator', None)
-            if isinstance(g, torch.Generator): found[id(g)] = g
-    return list(found.values())
+    "A copy of the nested state `o` (dicts, lists, tuples) with every tensor cloned onto the CPU."
+    return apply_to_tensors(lambda t: t.detach().to('cpu', copy=True), o)
 
 @contextmanager
-def _random_state_kept(dls=None):
-    "Context manager that puts the random generators back in the state they had on entry."
-    torch_state, np_state, py_state = torch.get_rng_state(), np.random.get_state(), random.getstate()
-    cuda_was_init = torch.cuda.is_available() and torch.cuda.is_initialized()
-    cuda_state = torch.cuda.get_rng_state_all() if cuda_was_init else None
-    mps = getattr(torch, 'mps', None)
-    mps_state = mps.get_rng_state() if mps is not None and torch.backends.mps.is_available() else None
-    gens = [(g, g.get_state()) for g in _loader_generators(dls)]
-    try: yield
-    finally:
-        torch.set_rng_state(torch_state); np.random.set_state(np_state); random.setstate(py_state)
-        if cuda_state is not None: torch.cuda.set_rng_state_all(cuda_state)
-        elif torch.cuda.is_available() and torch.cuda.is_initialized():
-            torch.cuda.manual_seed_all(torch.cuda.initial_seed())  # CUDA started inside: back to its fresh state
-        if mps_state is not None: mps.set_rng_state(mps_state)
-        for g, s in gens: g.set_state(s)
-
-@patch
-@contextmanager
-def _training_undone(self:Learner):
-    "Context manager that puts the model, the optimizer, `lr`, the modules' modes and the random state back on exit."
-    model_sd = _cpu_copy(self.model.state_dict())
-    modes = [m.training for m in self.model.modules()]
-    opt, lr = self.opt, self.lr
+def _training_undone(learn:Learner):
+    "Context manager that puts the model, the optimizer, `lr`, the modules' modes and the random states back on exit."
+    model_sd = _cpu_copy(learn.model.state_dict())
+    modes = [m.training for m in learn.model.modules()]
+    opt, lr = learn.opt, learn.lr
     opt_sd = None if opt is None else _cpu_copy(opt.state_dict())
+    loaders = getattr(learn.dls, 'loaders', None) or [getattr(learn.dls, 'train', None), getattr(learn.dls, 'valid', None)]
     try:
-        with _random_state_kept(self.dls): yield
+        with rng_states_kept(loader_generators(*loaders)): yield
     finally:
-        self.model.load_state_dict(model_sd)
-        for m, mode in zip(self.model.modules(), modes): m.training = mode
-        self.opt, self.lr = opt, lr
+        learn.model.load_state_dict(model_sd)
+        for m, mode in zip(learn.model.modules(), modes): m.training = mode
+        learn.opt, learn.lr = opt, lr
         if opt is not None: opt.load_state_dict(opt_sd)
 
 # %% ../nbs/09_schedule.ipynb #fc1865ef
@@ -494,6 +440,7 @@ def _curve(lrs:list, losses:list, num_it:int):
     if end - start < 5: start, end = 0, len(losses)   # too short to trim
     return lrs[start:end], losses[start:end]
 
+# %% ../nbs/09_schedule.ipynb #a2aaf498
 @patch
 def lr_find(self:Learner, start_lr:float=1e-7, # learning rate of the first batch
             end_lr:float=10, # learning rate of the last batch
@@ -513,8 +460,8 @@ def lr_find(self:Learner, start_lr:float=1e-7, # learning rate of the first batc
                              "`recorder`. Add `Recorder()` to its callbacks.")
     self._check_train_loader()
     n_epoch = math.ceil(num_it/len(self.dls.train))
-    with self._training_undone(), self.no_logging():
-        self.fit(n_epoch, cbs=LRFinder(start_lr, end_lr, num_it, stop_div))
+    with _training_undone(self), self.no_logging():
+        self.fit(n_epoch, cbs=LRFinder(start_lr, end_lr, num_it, stop_div), trial=True)
     if not funcs:
         if show_plot: self.recorder.plot_lr_find()
         return None
@@ -530,24 +477,3 @@ def lr_find(self:Learner, start_lr:float=1e-7, # learning rate of the first batc
         values.append(min(max(float(lr), start_lr), end_lr)); points.append(point)
     if show_plot: self.recorder.plot_lr_find(suggestions=points, names=names)
     return SuggestedLRs(names, values)
-
-# %% ../nbs/09_schedule.ipynb #3742fa35
-@patch
-def plot_lr_find(self:Recorder, skip_end:int=5, # number of last points not drawn
-                 suggestions:list|None=None, # points `(lr, loss)` to mark
-                 names:list|None=None, # their names, for the legend
-                 ax=None): # matplotlib axes to draw on (a new figure when None)
-    "Plot the smoothed loss against the learning rate (log scale) recorded by `lr_find`, with suggestions marked."
-    import matplotlib.pyplot as plt
-    if not self.lrs:
-        raise ValueError("Nothing to plot. Received: a Recorder without learning rates. Run `learn.lr_find()` first.")
-    n = max(len(self.lrs) - skip_end, min(len(self.lrs), 2))
-    if ax is None: _, ax = plt.subplots()
-    ax.plot(self.lrs[:n], self.losses[:n])
-    ax.set_xscale('log'); ax.set_xlabel('Learning rate'); ax.set_ylabel('Loss')
-    suggestions = suggestions or []
-    names = names or [f'suggestion {i}' for i in range(len(suggestions))]
-    for i, ((lr, loss), name) in enumerate(zip(suggestions, names)):
-        ax.plot(lr, loss, 'o', color=f'C{i+1}', label=f'{name}: {lr:.2e}', zorder=5)
-    if suggestions: ax.legend()
-    return ax

@@ -63,6 +63,7 @@ def _fsync_dir(folder:Path):
     except OSError: pass
     finally: os.close(fd)
 
+# %% ../nbs/07_serialization.ipynb #3fa8fc76
 @contextmanager
 def atomic_write(path:str|Path): # the file to create or replace
     "Context manager yielding a binary file whose content replaces `path` atomically when the block succeeds."
@@ -174,6 +175,7 @@ def _match_model_state(file, model:nn.Module, state, strict:bool) -> dict:
         warnings.warn(f"{_file_name(file)}: loaded the weights that match; skipped {'; '.join(problems)}.", stacklevel=3)
     return {k: v for k, v in state.items() if k in own and k not in bad_shape}
 
+# %% ../nbs/07_serialization.ipynb #5a4a2018
 def _load_into(file, model:nn.Module, opt, model_state, opt_state, strict:bool):
     "Check `model_state` and `opt_state` against `model`/`opt`, then load both (nothing changes on error)."
     model = unwrap_model(model)
@@ -203,6 +205,7 @@ def _sniff_safetensors(file) -> bool:
     else: return False
     return _is_safetensors(head)
 
+# %% ../nbs/07_serialization.ipynb #f49a63c2
 def load_model(file, # a path (str or Path) or an open binary file
                model:nn.Module, # the model to load the weights into
                opt=None, # the optimizer to load the state into (when `with_opt`)
@@ -260,6 +263,7 @@ def _unshare(state:dict) -> dict:
         seen.add(ptr)
     return res
 
+# %% ../nbs/07_serialization.ipynb #068e54ab
 def _save_safetensors(file, state:dict, opt_state):
     save = import_optional('safetensors.torch', "format='safetensors'").save
     tensors = {}
@@ -338,7 +342,7 @@ def set_rng_states(st:dict, # a dict from `get_rng_states`
     if st.get('mps') is not None and mps is not None: mps.set_rng_state(st['mps'])
     for g, s in zip(generators, st['generators']): g.set_state(s)
 
-# %% ../nbs/07_serialization.ipynb #438e1e3b
+# %% ../nbs/07_serialization.ipynb #5f9decde
 @contextmanager
 def rng_states_kept(generators:list=()): # extra `torch.Generator`s to restore too
     "Context manager that puts the random generators (and `generators`) back in the state they had on entry."

@@ -1,4 +1,4 @@
-"""Devices, mixed precision, gradient accumulation and clipping, early stopping, saving the best model, logs.
+"""Mixed precision, gradient accumulation and clipping, early stopping, saving the best model, logs.
 
 Docs: https://learnlib.github.io/learnlib/training.html.md"""
 
@@ -12,11 +12,10 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
-from .core import *
-from .callbacks import *
+from .core import apply_to_tensors, default_device, find_bs, import_optional, is_distributed, rank_distrib
+from .callbacks import Callback, CancelBatchException, CancelFitException, CancelStepException
+from .serialization import atomic_write
 from .learner import Learner, _model_device
-from .metrics import _distributed
-import learnlib.serialization  # `Learner.save` and `Learner.load`, used by `SaveModelCallback`
 
 # %% auto #0
 __all__ = ['MixedPrecision', 'GradientAccumulation', 'GradientClip', 'set_bn_eval', 'BnFreeze', 'ShortEpochCallback',
@@ -24,10 +23,6 @@ __all__ = ['MixedPrecision', 'GradientAccumulation', 'GradientClip', 'set_bn_eva
            'ReduceLROnPlateau', 'CSVLogger', 'ShowGraphCallback']
 
 # %% ../nbs/10_training.ipynb #e8ea8fd8
-def _fitting(learn) -> bool:
-    "Whether `learn` is inside `fit`, and not in a `validate` or `get_preds` pass nor in `lr_find`."
-    return bool(getattr(learn, '_fitting', False)) and not isinstance(learn.__dict__.get('lr_finder'), Callback)
-
 def _print_main(msg:str):
     "Print `msg` on the main process of a distributed run (always when not distributed)."
     if rank_distrib() == 0: print(msg)
@@ -42,43 +37,6 @@ def _check_writable_dir(folder:Path, # the folder that will receive files
     except OSError as e:
         raise type(e)(f"{who} cannot write files in {str(folder)!r}. Received: that folder, which fails with "
                       f"{type(e).__name__}: {e}. Choose a writable `learn.path` (or file name).") from e
-
-def _write_atomic(path:Path, write): # `write(f)` writes the content into the binary file `f`
-    "Write a file through a temporary file beside `path`, fsync'ed, then renamed over `path`."
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            write(f)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
-# %% ../nbs/10_training.ipynb #c7a485f4
-def _move_opt_state(opt, device:torch.device):
-    "Move the state of `opt` to `device`; like torch, keep a torch optimizer's step counts on the CPU (unless fused/capturable)."
-    inner = getattr(opt, 'opt', None)   # the torch optimizer inside an `OptimWrapper`
-    if inner is not None and hasattr(inner, 'param_groups') and isinstance(getattr(inner, 'state', None), dict):
-        for pg in inner.param_groups:
-            keep_step = not (pg.get('fused') or pg.get('capturable'))
-            for p in pg['params']:
-                st = inner.state.get(p, {})
-                for k, v in st.items():
-                    if isinstance(v, Tensor) and not (k == 'step' and keep_step): st[k] = v.to(device)
-    for st in getattr(opt, 'state', {}).values():
-        for k, v in st.items():
-            if isinstance(v, Tensor): st[k] = v.to(device)
-
-@patch
-def to(self:Learner, device:torch.device|str): # where to train from now on
-    "Move the model and the optimizer's state to `device`, and send batches there in the next fits."
-    device = torch.device(device)
-    if hasattr(self.dls, 'to'): self.dls.to(device)
-    self.model.to(device)
-    if self.opt is not None: _move_opt_state(self.opt, device)
-    return self
 
 # %% ../nbs/10_training.ipynb #24c8fd4b
 _amp_dtypes = {'fp16': torch.float16, 'bf16': torch.bfloat16}
@@ -144,30 +102,49 @@ class MixedPrecision(Callback):
     def before_backward(self):
         if self.scaler is not None: self.learn.loss_grad = self.scaler.scale(self.learn.loss_grad)
 
-    def before_step(self):
-        if self.scaler is None: return
-        view = _ScalerView(self.learn)
-        self.scaler.unscale_(view)   # from here on, gradients are the true ones
-        self._unscaled = True
-        self.scaler.step(view)       # calls `view.step` only when every gradient is finite (reads one number)
-        if not view.stepped: raise CancelStepException()
-
-    def after_step(self):
-        if self._unscaled: self.scaler.update()
-        self._unscaled = False
-
     def after_batch(self): self._exit_autocast()
     def after_cancel_batch(self): self._exit_autocast()
     def after_fit(self): self._exit_autocast()
 
-    def _check_device(self, device:torch.device):
-        problem = _amp_unsupported(self.amp_mode, device)
-        if problem: raise ValueError(f"MixedPrecision(amp_mode={self.amp_mode!r}) cannot train here: {problem} "
-                                     f"Received: a model on {device}.")
+# %% ../nbs/10_training.ipynb #2fb8a51f
+@patch
+def before_step(self:MixedPrecision):
+    if self.scaler is None: return
+    view = _ScalerView(self.learn)
+    self.scaler.unscale_(view)   # from here on, gradients are the true ones
+    self._unscaled = True
+    self.scaler.step(view)       # calls `view.step` only when every gradient is finite (reads one number)
+    if not view.stepped: raise CancelStepException()
 
-    def _exit_autocast(self):
-        if self._autocast is not None: self._autocast.__exit__(None, None, None)
-        self._autocast = None
+@patch
+def after_step(self:MixedPrecision):
+    if self._unscaled: self.scaler.update()
+    self._unscaled = False
+
+@patch
+def state_dict(self:MixedPrecision) -> dict:
+    "The gradient scaler's state (None for bf16), so a resumed run scales its losses as the first one would have."
+    return {'scaler': None if self.scaler is None else self.scaler.state_dict()}
+
+@patch
+def load_state_dict(self:MixedPrecision, sd:dict): # what `state_dict` returned
+    "Restore the gradient scaler's state saved by `state_dict`."
+    if sd.get('scaler') is None: return
+    if self.scaler is None:
+        self.scaler = torch.amp.GradScaler(self.device_type or default_device().type, **self.scaler_kwargs)
+    self.scaler.load_state_dict(sd['scaler'])
+
+# %% ../nbs/10_training.ipynb #6aa154af
+@patch
+def _check_device(self:MixedPrecision, device:torch.device):
+    problem = _amp_unsupported(self.amp_mode, device)
+    if problem: raise ValueError(f"MixedPrecision(amp_mode={self.amp_mode!r}) cannot train here: {problem} "
+                                 f"Received: a model on {device}.")
+
+@patch
+def _exit_autocast(self:MixedPrecision):
+    if self._autocast is not None: self._autocast.__exit__(None, None, None)
+    self._autocast = None
 
 # %% ../nbs/10_training.ipynb #c27f69ea
 @patch
@@ -196,7 +173,9 @@ class GradientAccumulation(Callback):
             raise ValueError(f"n_acc is a number of samples and must be a positive integer. Received: {n_acc!r}.")
         self.n_acc, self.count = n_acc, 0
 
-    def before_fit(self): self.count = 0
+    def before_fit(self):
+        if self.learn.fitting: self.count = 0
+    def after_fit(self): self.learn.skip_grad_sync = False
     def before_train(self):
         if self.count: self.learn.opt.zero_grad()   # a window left open by a cancelled epoch is dropped
         self.count = 0
@@ -256,23 +235,26 @@ class ShortEpochCallback(Callback):
     def _shorten(self):
         learn = self.learn
         n = min(learn.n_iter, max(1, math.ceil(self.pct*learn.n_iter)))
-        learn.dl, learn.n_iter = _first_batches(learn.dl, n), n
+        learn.use_loader(_FirstBatches(learn.dl, n))
 
     def before_train(self):
-        if _fitting(self.learn): self._shorten()
+        if self.learn.real_fit: self._shorten()
     def before_validate(self):
-        if _fitting(self.learn) and self.short_valid: self._shorten()
+        if self.learn.real_fit and self.short_valid: self._shorten()
 
-def _first_batches(dl, n:int):
-    "The first `n` batches of `dl`, as a one-pass iterable."
-    for i, b in enumerate(dl):
-        if i >= n: return
-        yield b
+class _FirstBatches:
+    "The first `n` batches of `dl`."
+    def __init__(self, dl, n:int): self.dl, self.n = dl, n
+    def __len__(self): return self.n
+    def __iter__(self):
+        for i, b in enumerate(self.dl):
+            if i >= self.n: return
+            yield b
 
 # %% ../nbs/10_training.ipynb #d48c1935
 def _any_process(flag:Tensor) -> bool:
     "Whether the boolean tensor `flag` is true here or, in a distributed run, on any process (a collective call)."
-    if _distributed():
+    if is_distributed():
         flag = flag.to(torch.int32)   # what every backend can reduce
         torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
     return bool(flag.item())
@@ -286,18 +268,18 @@ class TerminateOnNaNCallback(Callback):
         self.check_every, self.bad, self.stopped_at = check_every, None, None
 
     def before_fit(self):
-        if _fitting(self.learn): self.bad, self.stopped_at = None, None
+        if self.learn.real_fit: self.bad, self.stopped_at = None, None
 
     def after_batch(self):
         learn = self.learn
-        if not _fitting(learn) or not isinstance(learn.loss, Tensor): return
+        if not learn.real_fit or not isinstance(learn.loss, Tensor): return
         bad = ~torch.isfinite(learn.loss).all()
         self.bad = bad if self.bad is None else self.bad | bad
-        if not learn.training and _distributed(): return   # checked in `after_validate`
+        if not learn.training and is_distributed(): return   # checked in `after_validate`
         if (learn.iter + 1) % self.check_every == 0 or learn.iter == learn.n_iter - 1: self._check()
 
     def after_validate(self):
-        if _fitting(self.learn) and _distributed(): self._check()
+        if self.learn.real_fit and is_distributed(): self._check()
 
     def _check(self):
         "Stop the fit if a loss was bad here or, in a distributed run, on any process (every process calls this)."
@@ -311,6 +293,12 @@ class TerminateOnNaNCallback(Callback):
         raise CancelFitException()
 
 # %% ../nbs/10_training.ipynb #094844bf
+def _plain_number(v):
+    "`v` as a Python number when it is a NumPy or torch scalar; anything else unchanged."
+    if isinstance(v, (np.generic, Tensor)): return v.item()
+    return v
+
+# %% ../nbs/10_training.ipynb #9dcb69ab
 class TrackerCallback(Callback):
     "Track the best value of the recorder's column `monitor`; `new_best` says whether the last epoch improved it."
     order = 55
@@ -324,8 +312,17 @@ class TrackerCallback(Callback):
         self.monitor, self.comp, self.min_delta, self.reset_on_fit = monitor, comp, min_delta, reset_on_fit
         self.best, self.new_best, self.idx = None, False, None
 
+    def state_dict(self) -> dict:
+        "The best value so far, and the wait count or saved flag of subclasses that have one."
+        names = ('best', 'new_best') + tuple(n for n in ('wait', 'saved_best') if n in self.__dict__)
+        return {n: _plain_number(getattr(self, n)) for n in names}
+
+    def load_state_dict(self, sd:dict): # what `state_dict` returned
+        "Restore the tracking state saved by `state_dict`."
+        for k, v in sd.items(): setattr(self, k, v)
+
     def before_fit(self):
-        if not _fitting(self.learn): return
+        if not self.learn.real_fit: return
         rec = getattr(self.learn, 'recorder', None)
         if rec is None: raise AttributeError(f"{type(self).__name__} reads the Recorder's values. Received: a learner "
                                              "without `recorder`. Add `Recorder()` to its callbacks.")
@@ -341,7 +338,7 @@ class TrackerCallback(Callback):
         "Set `new_best` (and `best`) from the monitored value of this epoch."
         self.new_best = False
         values = self.learn.recorder.values
-        if not _fitting(self.learn) or not values: return
+        if not self.learn.real_fit or not values: return
         val = values[-1][self.idx]   # None when the phase of that column was cancelled
         if val is None or (isinstance(val, float) and math.isnan(val)): return
         if self.best is None or (self.comp(val, self.best) and abs(val - self.best) > self.min_delta):
@@ -357,12 +354,12 @@ class _PatienceTracker(TrackerCallback):
 
     def before_fit(self):
         super().before_fit()
-        if _fitting(self.learn): self.wait = 0
+        if self.learn.real_fit: self.wait = 0
 
     def _out_of_patience(self) -> bool:
         "Update `best` and `wait` from this epoch; True when `patience` epochs went by without improvement."
         super().after_epoch()
-        if not _fitting(self.learn): return False
+        if not self.learn.real_fit: return False
         if self.new_best: self.wait = 0; return False
         self.wait += 1
         return self.wait >= self.patience
@@ -402,14 +399,14 @@ class SaveModelCallback(TrackerCallback):
 
     def before_fit(self):
         super().before_fit()
-        if not _fitting(self.learn): return
+        if not self.learn.real_fit: return
         if self.reset_on_fit: self.saved_best = False
         if rank_distrib() == 0: _check_writable_dir(self.learn.path/self.learn.model_dir, type(self).__name__)
 
     def _save(self, name:str): self.last_saved_path = self.learn.save(name, with_opt=self.with_opt)  # main process only
 
     def after_epoch(self):
-        if not _fitting(self.learn): return
+        if not self.learn.real_fit: return
         if self.every_epoch:
             if self.learn.epoch % self.every_epoch == 0: self._save(f'{self.fname}_{self.learn.epoch}')
             return
@@ -420,7 +417,7 @@ class SaveModelCallback(TrackerCallback):
             self.saved_best = True
 
     def after_fit(self):
-        if not _fitting(self.learn): return
+        if not self.learn.real_fit: return
         if self.at_end: self._save(self.fname)
         elif not self.every_epoch and self.saved_best: self.learn.load(self.fname, with_opt=self.with_opt)
 
@@ -463,6 +460,7 @@ def _parse_field(s:str):
         except ValueError: pass
     return s
 
+# %% ../nbs/10_training.ipynb #aeda49da
 class CSVLogger(Callback):
     "Write the results of each epoch to a CSV file in `learn.path`."
     order = 52
@@ -472,7 +470,7 @@ class CSVLogger(Callback):
 
     def before_fit(self):
         learn = self.learn
-        if not _fitting(learn): return
+        if not learn.real_fit: return
         self.file = Path(learn.path)/self.fname
         if rank_distrib(): return   # only the main process writes
         names = learn.recorder.metric_names
@@ -485,14 +483,15 @@ class CSVLogger(Callback):
                     raise ValueError(f"CSVLogger(append=True) would mix columns in {str(self.file)!r}. Received: a file "
                                      f"with columns {old} for a fit logging {names}. Use another fname, or append=False.")
                 open(self.file, 'a').close()   # fails now, not after an epoch, if the file is read-only
-            else: _write_atomic(self.file, lambda f: f.write(header.encode()))
+            else:
+                with atomic_write(self.file) as f: f.write(header.encode())
         except OSError as e:
             raise type(e)(f"CSVLogger cannot write {str(self.file)!r}. Received: fname={str(self.fname)!r} in "
                           f"learn.path={str(learn.path)!r}, which fails with {type(e).__name__}: {e}. "
                           "Choose a writable path.") from e
 
     def after_epoch(self):
-        if not _fitting(self.learn) or rank_distrib(): return
+        if not self.learn.real_fit or rank_distrib(): return
         with open(self.file, 'a', newline='') as f:
             f.write(_csv_line(self.learn.recorder.log))
             f.flush(); os.fsync(f.fileno())
@@ -509,6 +508,7 @@ def _live_bar(learn):
     mbar = getattr(getattr(learn, 'progress', None), 'mbar', None)
     return None if mbar is None or isinstance(mbar, ConsoleMasterBar) else mbar
 
+# %% ../nbs/10_training.ipynb #ff5b560f
 class ShowGraphCallback(Callback):
     "Draw the losses in the progress bar of a notebook, or save them as a PNG figure at the end of the fit."
     order, run_valid = 59, False
@@ -517,11 +517,8 @@ class ShowGraphCallback(Callback):
 
     def before_fit(self):
         learn = self.learn
-        if not _fitting(learn): return
-        import importlib.util
-        if importlib.util.find_spec('matplotlib') is None:
-            raise ImportError("ShowGraphCallback draws with matplotlib, which is not installed. Received: no module "
-                              "'matplotlib'. Install it (`pip install matplotlib`) or remove the callback.")
+        if not learn.real_fit: return
+        import_optional('matplotlib.figure', '`ShowGraphCallback`')   # fails now, not at the end of the fit
         self.file = Path(learn.path)/(self.fname or 'loss.png')
         self.batches_per_epoch = len(learn.dls.train)
         if rank_distrib() == 0: _check_writable_dir(self.file.parent, type(self).__name__)
@@ -539,47 +536,17 @@ class ShowGraphCallback(Callback):
         return [train, val], (0, x_max), (0, max(finite) if finite else 1)
 
     def after_epoch(self):
-        mbar = _live_bar(self.learn) if _fitting(self.learn) else None
+        mbar = _live_bar(self.learn) if self.learn.real_fit else None
         if mbar is not None: mbar.update_graph(*self.graphs())
 
     def after_fit(self):
-        if not _fitting(self.learn): return
+        if not self.learn.real_fit: return
         mbar = _live_bar(self.learn)
         if mbar is not None: mbar.update_graph(*self.graphs())
         if (mbar is None or self.fname is not None) and rank_distrib() == 0: self.save_figure(self.file)
 
     def save_figure(self, file:Path): # where to write the PNG
         "Save the losses of the last fit as a PNG figure (written atomically)."
-        from matplotlib.figure import Figure
-        fig = Figure(figsize=(6, 4))
+        fig = import_optional('matplotlib.figure', '`ShowGraphCallback`').Figure(figsize=(6, 4))
         self.learn.recorder.plot_loss(skip_start=0, ax=fig.subplots())
-        _write_atomic(file, lambda f: fig.savefig(f, format='png'))
-
-# %% ../nbs/10_training.ipynb #8b50bc20
-def _plain_number(v):
-    "`v` as a Python number when it is a NumPy or torch scalar; anything else unchanged."
-    if isinstance(v, (np.generic, Tensor)): return v.item()
-    return v
-
-@patch
-def state_dict(self:TrackerCallback) -> dict:
-    "The best value so far, and the wait count or saved flag of subclasses that have one."
-    names = ('best', 'new_best') + tuple(n for n in ('wait', 'saved_best') if n in self.__dict__)
-    return {n: _plain_number(getattr(self, n)) for n in names}
-
-@patch
-def load_state_dict(self:TrackerCallback, sd:dict): # what `state_dict` returned
-    "Restore the tracking state saved by `state_dict`."
-    for k, v in sd.items(): setattr(self, k, v)
-
-@patch
-def state_dict(self:MixedPrecision) -> dict:
-    "The gradient scaler's state (None for bf16), so a resumed run scales its losses as the first one would have."
-    return {'scaler': None if self.scaler is None else self.scaler.state_dict()}
-
-@patch
-def load_state_dict(self:MixedPrecision, sd:dict): # what `state_dict` returned
-    "Restore the gradient scaler's state saved by `state_dict`."
-    if sd.get('scaler') is None: return
-    if self.scaler is None: self.scaler = torch.amp.GradScaler(self.device_type or default_device().type, **self.scaler_kwargs)
-    self.scaler.load_state_dict(sd['scaler'])
+        with atomic_write(file) as f: fig.savefig(f, format='png')

@@ -4,7 +4,7 @@ The site on GitHub is built by `nbdev-docs`, which processes the notebooks (`nbd
 cells added and run, exported and hidden cells removed, links added) and hands the result to Quarto. Quarto
 cannot be installed here, so this script renders the same processed notebooks with pandoc (it processes a
 copy of nbs/ in a private folder under the system's temp dir, so a concurrent nbdev run cannot wipe them):
-one HTML page per notebook, named like Quarto names it (`06_learner.ipynb` -> `learner.html`), with the
+one HTML page per notebook, named like Quarto names it (`08_learner.ipynb` -> `learner.html`), with the
 sidebar of `nbs/sidebar.yml`, honouring the Quarto cell options nbdev relies on (`include: false`,
 `echo: false`, `output: false`, `output: asis`, `code-fold`). Links to the published site are made relative,
 so the local site links to itself. It also writes `pages.json` (every page, its title and module) for the
