@@ -261,6 +261,9 @@ class ActivationType(str, Enum):
     Softmax = 'softmax'               # a softmax over `dim_argmax` (or the last axis)
     BinarySoftmax = 'binary_softmax'  # a softmax, then the probability of the last of two classes
 
+    @classmethod
+    def _missing_(cls, value): return cls.BinarySoftmax if value == 'binarysoftmax' else None   # fastai's string
+
 def _as_activation(activation) -> ActivationType|Callable:
     "`activation` as an `ActivationType` (None is `ActivationType.No`), or the function it is."
     if activation is None: return ActivationType.No
@@ -494,7 +497,7 @@ def F1Score(axis:int=-1, # the dimension of the classes
 def RocAuc(axis:int=-1, # the dimension of the classes
            average:str|None='macro', # how the scores of the classes are combined (see scikit-learn)
            sample_weight=None, # one weight per item of the set, in the order they are accumulated
-           max_fpr:float|None=None, # only with two classes: the area up to this false positive rate
+           max_fpr:float|None=None, # the area up to this false positive rate (scikit-learn: two classes only)
            multi_class:str='ovr', # 'ovr' (one-vs-rest) or 'ovo' (one-vs-one)
            **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.roc_auc_score`
     "Area under the ROC curve of the softmax probabilities, for several classes (`sklearn.metrics.roc_auc_score`)."
