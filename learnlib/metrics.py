@@ -6,20 +6,29 @@ Docs: https://learnlib.github.io/learnlib/metrics.html.md"""
 
 # %% ../nbs/05_metrics.ipynb #c0f5b6e2
 from __future__ import annotations
+import math
 import re
+from collections import Counter
+from collections.abc import Callable
+from enum import Enum
 from functools import partial
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import camel2snake, patch
-from .core import find_bs, apply_to_tensors, is_plain_data
+from .core import find_bs, apply_to_tensors, is_plain_data, is_distributed
 
 # %% auto #0
-__all__ = ['rmse', 'exp_rmspe', 'r2_score', 'Metric', 'gather_objects', 'as_processes', 'AvgMetric', 'AvgLoss', 'AvgSmoothLoss',
-           'ValueMetric', 'flatten_check', 'AccumMetric', 'mk_metric', 'accuracy', 'error_rate', 'top_k_accuracy',
-           'accuracy_multi', 'mse', 'mae', 'msle', 'skm_metric', 'Precision', 'Recall', 'F1Score', 'RocAuc',
-           'RocAucBinary']
+__all__ = ['perplexity', 'rmse', 'exp_rmspe', 'r2_score', 'skm_metric', 'Metric', 'gather_objects', 'as_processes', 'AvgMetric',
+           'AvgLoss', 'AvgSmoothLoss', 'Perplexity', 'LossMetric', 'LossMetrics', 'ValueMetric', 'flatten_check',
+           'ActivationType', 'AccumMetric', 'mk_metric', 'accuracy', 'error_rate', 'top_k_accuracy', 'accuracy_multi',
+           'mse', 'mae', 'msle', 'skm_to_fastai', 'Precision', 'Recall', 'F1Score', 'RocAuc', 'RocAucBinary', 'FBeta',
+           'Jaccard', 'BalancedAccuracy', 'CohenKappa', 'HammingLoss', 'MatthewsCorrCoef', 'BrierScore',
+           'APScoreBinary', 'PrecisionMulti', 'RecallMulti', 'F1ScoreMulti', 'FBetaMulti', 'JaccardMulti',
+           'HammingLossMulti', 'MatthewsCorrCoefMulti', 'BrierScoreMulti', 'RocAucMulti', 'APScoreMulti',
+           'ExplainedVariance', 'R2Score', 'PearsonCorrCoef', 'SpearmanCorrCoef', 'optim_metric', 'foreground_acc',
+           'Dice', 'JaccardCoeff', 'DiceMulti', 'JaccardCoeffMulti', 'CorpusBLEUMetric']
 
 # %% ../nbs/05_metrics.ipynb #574abcb2
 def _name_of(func) -> str:
@@ -72,15 +81,10 @@ def load_state_dict(self:Metric, sd:dict): # a dict from `state_dict`
     for k,v in sd.items(): setattr(self, k, v)
 
 # %% ../nbs/05_metrics.ipynb #2bad8d5f
-def _distributed() -> bool:
-    "Whether this process is one of several in an initialised `torch.distributed` process group."
-    d = torch.distributed
-    return d.is_available() and d.is_initialized() and d.get_world_size() > 1
-
 def gather_objects(obj # anything picklable (tensors are sent from the CPU)
                   ) -> list:
     "What every process passed as `obj`, in rank order (a collective call); `[obj]` when not distributed."
-    if not _distributed(): return [obj]
+    if not is_distributed(): return [obj]
     obj = apply_to_tensors(lambda t: t.detach().cpu(), obj)
     res = [None]*torch.distributed.get_world_size()
     torch.distributed.all_gather_object(res, obj)
@@ -113,13 +117,22 @@ def _as_float_tensor(v) -> Tensor:
     if v.requires_grad: v = v.detach()  # a loss or metric is usually detached already: then this costs nothing
     return v if v.dtype in (torch.float32, torch.float64) else v.float()
 
-def _combine_sums(metric, gather) -> None:
-    "Replace `metric.total` and `metric.count` by their sums over every process (added in rank order)."
-    states = [st for st in (gather or gather_objects)((metric.total, metric.count)) if st[1] is not None]
+def _accumulate_mean(metric, v, yb) -> None:
+    "Add `v`, a batch's mean (weighted by the batch size) or one value per item, to `metric.total` and `metric.count`."
+    v = _as_float_tensor(v)
+    if v.ndim: metric.total,metric.count = _add(metric.total, v.sum()),_add_count(metric.count, v.numel())
+    else:
+        bs = find_bs(yb)
+        metric.total,metric.count = _add(metric.total, v*bs),_add_count(metric.count, bs)
+
+def _combine_sums(metric, gather, names:tuple=('total', 'count')) -> None:
+    "Replace the running sums `names` of `metric` (None before a first batch) by their sums over all processes."
+    states = [st for st in (gather or gather_objects)(tuple(getattr(metric, n) for n in names)) if st[0] is not None]
     if not states: return
-    device = metric.total.device if metric.total is not None else torch.device('cpu')
-    metric.total = sum(t.to(device) for t,_ in states)
-    metric.count = sum(c for _,c in states)
+    mine = getattr(metric, names[0])
+    device = mine.device if isinstance(mine, Tensor) else torch.device('cpu')
+    for i,name in enumerate(names):
+        setattr(metric, name, sum(st[i].to(device) if isinstance(st[i], Tensor) else st[i] for st in states))
 
 # %% ../nbs/05_metrics.ipynb #ccb7878c
 class AvgMetric(Metric):
@@ -153,12 +166,7 @@ class AvgLoss(Metric):
     "The average of `learn.loss` over batches, weighted by batch size (or over items when losses are per item)."
     state_attrs = ('total', 'count')
     def reset(self): self.total = self.count = None
-    def accumulate(self, learn):
-        loss = _as_float_tensor(learn.loss)
-        if loss.ndim: self.total,self.count = _add(self.total, loss.sum()),_add_count(self.count, loss.numel())
-        else:
-            bs = find_bs(learn.yb)
-            self.total,self.count = _add(self.total, loss*bs),_add_count(self.count, bs)
+    def accumulate(self, learn): _accumulate_mean(self, learn.loss, learn.yb)
     def combine_processes(self, gather=None): _combine_sums(self, gather)
     @property
     def tensor_value(self) -> Tensor|None:
@@ -192,6 +200,49 @@ class AvgSmoothLoss(Metric):
     @property
     def value(self) -> float|None: return _to_python(self.tensor_value)
 
+# %% ../nbs/05_metrics.ipynb #c41ad57c
+class Perplexity(AvgLoss):
+    "The exponential of the average of `learn.loss` (a cross-entropy): the perplexity of a language model."
+    @property
+    def tensor_value(self) -> Tensor|None:
+        "The current perplexity as a tensor on its device (no synchronisation), or None."
+        loss = super().tensor_value
+        return None if loss is None else torch.exp(loss)
+
+perplexity = Perplexity()
+
+# %% ../nbs/05_metrics.ipynb #10c10b73
+class LossMetric(AvgMetric):
+    "The average over batches of `learn.loss_func.<attr>`, a value the loss function keeps (e.g. one term of a sum)."
+    def __init__(self,
+                 attr:str, # the attribute of the loss function to average
+                 nm:str|None=None): # the column name; by default `attr`
+        self.attr,self.nm = attr,nm
+        self.reset()
+    def accumulate(self, learn):
+        v = getattr(learn.loss_func, self.attr, None)
+        if v is None: raise AttributeError(
+            f"LossMetric('{self.attr}') averages `learn.loss_func.{self.attr}`. Received: a loss function "
+            f"{type(learn.loss_func).__name__} without a value for `{self.attr}`. Store it in the loss function "
+            f"when it computes the loss (`self.{self.attr} = ...`), or pass the name of an attribute it sets.")
+        _accumulate_mean(self, v, learn.yb)
+    @property
+    def name(self) -> str: return self.attr if self.nm is None else self.nm
+    @name.setter
+    def name(self, v:str): self.nm = v
+
+# %% ../nbs/05_metrics.ipynb #dcc495fe
+def LossMetrics(attrs:str|list, # the attributes of the loss function: a list, or names separated by commas
+                nms:str|list|None=None # their column names, in the same form; by default the attributes
+               ) -> list[LossMetric]:
+    "One `LossMetric` for each of `attrs`, named after `nms`."
+    split = lambda o: [s.strip() for s in o.split(',')] if isinstance(o, str) else list(o)
+    attrs = split(attrs)
+    nms = attrs if nms is None else split(nms)
+    if len(nms) != len(attrs): raise ValueError(f"`LossMetrics` needs one name per attribute. Received: attributes "
+                                                f"{attrs} and names {nms}. Pass as many names, or none.")
+    return [LossMetric(a, n) for a,n in zip(attrs, nms)]
+
 # %% ../nbs/05_metrics.ipynb #008a431a
 class ValueMetric(Metric):
     "A metric whose value is `func()`, computed elsewhere; named `metric_name` or after `func`."
@@ -219,25 +270,40 @@ def flatten_check(inp:Tensor, # predictions
                          "target; a regression metric takes one prediction per target.")
     return inp.reshape(-1),targ.reshape(-1)
 
-# %% ../nbs/05_metrics.ipynb #5327b8ea
-_activation_names = ('softmax', 'binary_softmax', 'sigmoid')
+# %% ../nbs/05_metrics.ipynb #a62e9496
+class ActivationType(str, Enum):
+    "The activations `AccumMetric` can apply to predictions; each member is also the string it holds."
+    No = 'no'                         # none (an argmax over `dim_argmax` may follow)
+    Sigmoid = 'sigmoid'               # a sigmoid: one probability per label
+    Softmax = 'softmax'               # a softmax over `dim_argmax` (or the last axis)
+    BinarySoftmax = 'binary_softmax'  # a softmax, then the probability of the last of two classes
 
+    @classmethod
+    def _missing_(cls, value): return cls.BinarySoftmax if value == 'binarysoftmax' else None   # fastai's string
+
+def _as_activation(activation) -> ActivationType|Callable:
+    "`activation` as an `ActivationType` (None is `ActivationType.No`), or the function it is."
+    if activation is None: return ActivationType.No
+    if callable(activation): return activation
+    try: return ActivationType(activation)
+    except ValueError: pass
+    raise ValueError(f"Unknown activation. Received: activation={activation!r}. Pass None, an `ActivationType` "
+                     f"({', '.join(repr(a.value) for a in ActivationType)}), or a function.")
+
+# %% ../nbs/05_metrics.ipynb #5327b8ea
 class AccumMetric(Metric):
     "Keep every batch's predictions and targets, and compute `func(preds, targs)` over all of them in `value`."
     def __init__(self,
                  func, # called as `func(preds, targs, **kwargs)` (or `func(targs, preds)` with `invert_arg`)
                  dim_argmax:int|None=None, # take the argmax of the predictions over this dimension (without `activation`)
-                 activation=None, # None, 'softmax', 'binary_softmax', 'sigmoid' or a function applied to the predictions
+                 activation:ActivationType|str|Callable|None=None, # an `ActivationType` (or its string), a function
                  thresh:float|None=None, # compare the (activated) predictions with this threshold
                  to_np:bool=False, # give `func` numpy arrays instead of tensors
                  invert_arg:bool=False, # call `func(targs, preds)`, like scikit-learn's metrics
                  flatten:bool=True, # flatten predictions and targets (they must hold as many items)
                  name:str|None=None, # the column name; by default the function's name
                  **kwargs): # passed to `func`
-        if not (activation is None or callable(activation) or activation in _activation_names):
-            raise ValueError(f"Unknown activation. Received: activation={activation!r}. Pass None, one of "
-                             f"{', '.join(map(repr, _activation_names))}, or a function.")
-        self.func,self.dim_argmax,self.activation,self.thresh = func,dim_argmax,activation,thresh
+        self.func,self.dim_argmax,self.activation,self.thresh = func,dim_argmax,_as_activation(activation),thresh
         self.to_np,self.invert_arg,self.flatten,self._name,self.kwargs = to_np,invert_arg,flatten,name,kwargs
         self.reset()
 
@@ -248,11 +314,11 @@ class AccumMetric(Metric):
         "Detach, activate, argmax, threshold and flatten a batch of predictions and targets."
         pred,targ = pred.detach(),targ.detach()
         act = self.activation
-        if act in ('softmax', 'binary_softmax'):
+        if act in (ActivationType.Softmax, ActivationType.BinarySoftmax):
             pred = F.softmax(pred, dim=-1 if self.dim_argmax is None else self.dim_argmax)
-            if act == 'binary_softmax': pred = pred[:, -1]
-        elif act == 'sigmoid': pred = torch.sigmoid(pred)
-        elif callable(act): pred = act(pred)
+            if act is ActivationType.BinarySoftmax: pred = pred[:, -1]
+        elif act is ActivationType.Sigmoid: pred = torch.sigmoid(pred)
+        elif act is not ActivationType.No: pred = act(pred)
         elif self.dim_argmax is not None: pred = pred.argmax(dim=self.dim_argmax)
         if self.thresh is not None: pred = pred >= self.thresh
         if self.flatten: pred,targ = flatten_check(pred, targ)
@@ -395,17 +461,19 @@ r2_score = AccumMetric(_r2_score, name='r2_score')
 r2_score.__doc__ = "Coefficient of determination R² over the whole set."
 
 # %% ../nbs/05_metrics.ipynb #cecbc494
-def skm_metric(func, # a scikit-learn metric, called as `func(y_true, y_pred, **kwargs)` on numpy arrays
-               is_class:bool=True, # a classification metric: turn scores into labels first
-               thresh:float|None=None, # with `is_class`: multi-label, a label is predicted above this probability
-               axis:int=-1, # the dimension of the classes, for the argmax or the softmax
-               activation=None, # as in `AccumMetric`; by default a sigmoid when `thresh` is given
-               **kwargs) -> AccumMetric: # passed to `AccumMetric` (`flatten`, `name`) or else to `func`
+def skm_to_fastai(func, # a scikit-learn metric, called as `func(y_true, y_pred, **kwargs)` on numpy arrays
+                  is_class:bool=True, # a classification metric: turn scores into labels first
+                  thresh:float|None=None, # with `is_class`: multi-label, a label is predicted from this probability up
+                  axis:int=-1, # the dimension of the classes, for the argmax or the softmax
+                  activation:ActivationType|str|Callable|None=None, # None: a sigmoid if `is_class` and `thresh`
+                  **kwargs) -> AccumMetric: # passed to `AccumMetric` (`flatten`, `name`) or else to `func`
     "Turn the scikit-learn metric `func` into an `AccumMetric` computed over the whole set."
     dim_argmax = axis if is_class and thresh is None else None
-    if activation is None and is_class and thresh is not None: activation = 'sigmoid'
+    if activation is None: activation = ActivationType.Sigmoid if is_class and thresh is not None else ActivationType.No
     return AccumMetric(func, dim_argmax=dim_argmax, activation=activation, thresh=thresh,
                        to_np=True, invert_arg=True, **kwargs)
+
+skm_metric = skm_to_fastai
 
 # %% ../nbs/05_metrics.ipynb #07507a17
 def _skm(name:str):
@@ -414,39 +482,422 @@ def _skm(name:str):
     return getattr(sklearn.metrics, name)
 
 def Precision(axis:int=-1, # the dimension of the classes
-              labels=None, # the labels to include (see scikit-learn)
-              pos_label=1, # the positive class when `average='binary'`
+              labels:list|None=None, # the labels to include (see scikit-learn)
+              pos_label:int=1, # the positive class when `average='binary'`
               average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-              **kwargs) -> AccumMetric: # passed to `sklearn.metrics.precision_score`
-    "Precision over the whole set (`sklearn.metrics.precision_score`)."
-    return skm_metric(_skm('precision_score'), axis=axis, labels=labels, pos_label=pos_label, average=average, **kwargs)
+              sample_weight=None, # one weight per item of the set, in the order they are accumulated
+              **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.precision_score`
+    "Precision of the predicted classes over the whole set (`sklearn.metrics.precision_score`)."
+    return skm_to_fastai(_skm('precision_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
+                         sample_weight=sample_weight, **kwargs)
 
 def Recall(axis:int=-1, # the dimension of the classes
-           labels=None, # the labels to include (see scikit-learn)
-           pos_label=1, # the positive class when `average='binary'`
+           labels:list|None=None, # the labels to include (see scikit-learn)
+           pos_label:int=1, # the positive class when `average='binary'`
            average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-           **kwargs) -> AccumMetric: # passed to `sklearn.metrics.recall_score`
-    "Recall over the whole set (`sklearn.metrics.recall_score`)."
-    return skm_metric(_skm('recall_score'), axis=axis, labels=labels, pos_label=pos_label, average=average, **kwargs)
+           sample_weight=None, # one weight per item of the set, in the order they are accumulated
+           **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.recall_score`
+    "Recall of the predicted classes over the whole set (`sklearn.metrics.recall_score`)."
+    return skm_to_fastai(_skm('recall_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
+                         sample_weight=sample_weight, **kwargs)
 
 def F1Score(axis:int=-1, # the dimension of the classes
-            labels=None, # the labels to include (see scikit-learn)
-            pos_label=1, # the positive class when `average='binary'`
+            labels:list|None=None, # the labels to include (see scikit-learn)
+            pos_label:int=1, # the positive class when `average='binary'`
             average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-            **kwargs) -> AccumMetric: # passed to `sklearn.metrics.f1_score`
-    "F1 score over the whole set (`sklearn.metrics.f1_score`)."
-    return skm_metric(_skm('f1_score'), axis=axis, labels=labels, pos_label=pos_label, average=average, **kwargs)
+            sample_weight=None, # one weight per item of the set, in the order they are accumulated
+            **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.f1_score`
+    "F1 score of the predicted classes over the whole set (`sklearn.metrics.f1_score`)."
+    return skm_to_fastai(_skm('f1_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
+                         sample_weight=sample_weight, **kwargs)
 
+# %% ../nbs/05_metrics.ipynb #da3beaec
 def RocAuc(axis:int=-1, # the dimension of the classes
-           average:str|None='macro', # how scores per class are combined (see scikit-learn)
+           average:str|None='macro', # how the scores of the classes are combined (see scikit-learn)
+           sample_weight=None, # one weight per item of the set, in the order they are accumulated
+           max_fpr:float|None=None, # the area up to this false positive rate (scikit-learn: two classes only)
            multi_class:str='ovr', # 'ovr' (one-vs-rest) or 'ovo' (one-vs-one)
-           **kwargs) -> AccumMetric: # passed to `sklearn.metrics.roc_auc_score`
-    "Area under the ROC curve of softmax probabilities, for several classes (`sklearn.metrics.roc_auc_score`)."
-    return skm_metric(_skm('roc_auc_score'), axis=axis, activation='softmax', flatten=False,
-                      average=average, multi_class=multi_class, **kwargs)
+           **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.roc_auc_score`
+    "Area under the ROC curve of the softmax probabilities, for several classes (`sklearn.metrics.roc_auc_score`)."
+    if multi_class not in ('ovr', 'ovo'):
+        raise ValueError(f"`RocAuc` scores several classes one-vs-rest or one-vs-one. Received: "
+                         f"multi_class={multi_class!r}. Pass 'ovr' or 'ovo' (for two classes, see `RocAucBinary`).")
+    return skm_to_fastai(_skm('roc_auc_score'), axis=axis, activation=ActivationType.Softmax, flatten=False,
+                         average=average, sample_weight=sample_weight, max_fpr=max_fpr, multi_class=multi_class,
+                         **kwargs)
 
 def RocAucBinary(axis:int=-1, # the dimension of the two classes
                  average:str|None='macro', # how scores are combined (see scikit-learn)
-                 **kwargs) -> AccumMetric: # passed to `sklearn.metrics.roc_auc_score`
+                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 max_fpr:float|None=None, # the area up to this false positive rate (standardised)
+                 multi_class:str='raise', # passed to scikit-learn: two classes only
+                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.roc_auc_score`
     "Area under the ROC curve for two classes, scored by the softmax probability of the second."
-    return skm_metric(_skm('roc_auc_score'), axis=axis, activation='binary_softmax', average=average, **kwargs)
+    return skm_to_fastai(_skm('roc_auc_score'), axis=axis, activation=ActivationType.BinarySoftmax, average=average,
+                         sample_weight=sample_weight, max_fpr=max_fpr, multi_class=multi_class, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #cfb4c5c0
+def FBeta(beta:float, # the weight of recall against precision (1: the F1 score)
+          axis:int=-1, # the dimension of the classes
+          labels:list|None=None, # the labels to include (see scikit-learn)
+          pos_label:int=1, # the positive class when `average='binary'`
+          average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
+          sample_weight=None, # one weight per item of the set, in the order they are accumulated
+          **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.fbeta_score`
+    "F-beta score of the predicted classes over the whole set (`sklearn.metrics.fbeta_score`)."
+    return skm_to_fastai(_skm('fbeta_score'), axis=axis, beta=beta, labels=labels, pos_label=pos_label,
+                         average=average, sample_weight=sample_weight, **kwargs)
+
+def Jaccard(axis:int=-1, # the dimension of the classes
+            labels:list|None=None, # the labels to include (see scikit-learn)
+            pos_label:int=1, # the positive class when `average='binary'`
+            average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
+            sample_weight=None, # one weight per item of the set, in the order they are accumulated
+            **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.jaccard_score`
+    "Jaccard index (intersection over union) of the predicted classes over the whole set (`jaccard_score`)."
+    return skm_to_fastai(_skm('jaccard_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
+                         sample_weight=sample_weight, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #16a10999
+def BalancedAccuracy(axis:int=-1, # the dimension of the classes
+                     sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                     adjusted:bool=False, # rescale so that chance scores 0 and perfect 1
+                     **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Accuracy averaged over classes, i.e. the mean recall (`sklearn.metrics.balanced_accuracy_score`)."
+    return skm_to_fastai(_skm('balanced_accuracy_score'), axis=axis, sample_weight=sample_weight, adjusted=adjusted,
+                         **kwargs)
+
+def CohenKappa(axis:int=-1, # the dimension of the classes
+               labels:list|None=None, # the labels to include (see scikit-learn)
+               weights:str|None=None, # None, 'linear' or 'quadratic': how much a disagreement costs
+               sample_weight=None, # one weight per item of the set, in the order they are accumulated
+               **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Cohen's kappa: agreement of predicted and true classes beyond chance (`sklearn.metrics.cohen_kappa_score`)."
+    return skm_to_fastai(_skm('cohen_kappa_score'), axis=axis, labels=labels, weights=weights,
+                         sample_weight=sample_weight, **kwargs)
+
+def HammingLoss(axis:int=-1, # the dimension of the classes
+                sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "The fraction of items whose predicted class is wrong (`sklearn.metrics.hamming_loss`)."
+    return skm_to_fastai(_skm('hamming_loss'), axis=axis, sample_weight=sample_weight, **kwargs)
+
+def MatthewsCorrCoef(sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                     **kwargs) -> AccumMetric: # passed to `skm_to_fastai` (e.g. `axis`), else to scikit-learn
+    "Matthews correlation coefficient of predicted and true classes (`sklearn.metrics.matthews_corrcoef`)."
+    return skm_to_fastai(_skm('matthews_corrcoef'), sample_weight=sample_weight, **kwargs)
+
+def BrierScore(axis:int=-1, # the dimension of the two classes
+               sample_weight=None, # one weight per item of the set, in the order they are accumulated
+               pos_label:int|None=None, # the positive class (see scikit-learn)
+               **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Brier score of the predicted class, 0 or 1, against binary targets (`sklearn.metrics.brier_score_loss`)."
+    return skm_to_fastai(_skm('brier_score_loss'), axis=axis, sample_weight=sample_weight, pos_label=pos_label,
+                         **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #b6520596
+def APScoreBinary(axis:int=-1, # the dimension of the two classes
+                  average:str|None='macro', # how scores are combined (see scikit-learn)
+                  pos_label:int=1, # the positive class
+                  sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                  **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Average precision for two classes, scored by the softmax probability of the second (scikit-learn's)."
+    return skm_to_fastai(_skm('average_precision_score'), axis=axis, activation=ActivationType.BinarySoftmax,
+                         average=average, pos_label=pos_label, sample_weight=sample_weight, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #a675ec95
+def _multi_label(func, # a scikit-learn metric
+                 thresh:float|None, # predict a label from this probability up; None: keep probabilities
+                 sigmoid:bool, # apply a sigmoid to the scores first
+                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `func`
+    "`func` over multi-label scores: a sigmoid if `sigmoid`, a threshold if `thresh`, never an argmax."
+    return skm_to_fastai(func, is_class=False, thresh=thresh, flatten=False,
+                         activation=ActivationType.Sigmoid if sigmoid else ActivationType.No, **kwargs)
+
+def PrecisionMulti(thresh:float=0.5, # a label is predicted from this probability up
+                   sigmoid:bool=True, # apply a sigmoid to the scores first
+                   labels:list|None=None, # the labels to include (see scikit-learn)
+                   pos_label:int=1, # the positive value of a label
+                   average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
+                   sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                   **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Precision of the labels predicted from `thresh` up (`sklearn.metrics.precision_score`)."
+    return _multi_label(_skm('precision_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
+                        average=average, sample_weight=sample_weight, **kwargs)
+
+def RecallMulti(thresh:float=0.5, # a label is predicted from this probability up
+                sigmoid:bool=True, # apply a sigmoid to the scores first
+                labels:list|None=None, # the labels to include (see scikit-learn)
+                pos_label:int=1, # the positive value of a label
+                average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
+                sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Recall of the labels predicted from `thresh` up (`sklearn.metrics.recall_score`)."
+    return _multi_label(_skm('recall_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
+                        average=average, sample_weight=sample_weight, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #408052aa
+def F1ScoreMulti(thresh:float=0.5, # a label is predicted from this probability up
+                 sigmoid:bool=True, # apply a sigmoid to the scores first
+                 labels:list|None=None, # the labels to include (see scikit-learn)
+                 pos_label:int=1, # the positive value of a label
+                 average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
+                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "F1 score of the labels predicted from `thresh` up (`sklearn.metrics.f1_score`)."
+    return _multi_label(_skm('f1_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
+                        average=average, sample_weight=sample_weight, **kwargs)
+
+def FBetaMulti(beta:float, # the weight of recall against precision (1: the F1 score)
+               thresh:float=0.5, # a label is predicted from this probability up
+               sigmoid:bool=True, # apply a sigmoid to the scores first
+               labels:list|None=None, # the labels to include (see scikit-learn)
+               pos_label:int=1, # the positive value of a label
+               average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
+               sample_weight=None, # one weight per item of the set, in the order they are accumulated
+               **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "F-beta score of the labels predicted from `thresh` up (`sklearn.metrics.fbeta_score`)."
+    return _multi_label(_skm('fbeta_score'), thresh, sigmoid, beta=beta, labels=labels, pos_label=pos_label,
+                        average=average, sample_weight=sample_weight, **kwargs)
+
+def JaccardMulti(thresh:float=0.5, # a label is predicted from this probability up
+                 sigmoid:bool=True, # apply a sigmoid to the scores first
+                 labels:list|None=None, # the labels to include (see scikit-learn)
+                 pos_label:int=1, # the positive value of a label
+                 average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
+                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Jaccard index of the labels predicted from `thresh` up (`sklearn.metrics.jaccard_score`)."
+    return _multi_label(_skm('jaccard_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
+                        average=average, sample_weight=sample_weight, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #3629512a
+def _over_labels(y_true:np.ndarray, y_pred:np.ndarray, func_name:str, sample_weight=None, **kwargs):
+    "scikit-learn's `func_name` over every (item, label) pair of multi-label arrays, an item's weight on each label."
+    if sample_weight is not None: sample_weight = np.repeat(np.asarray(sample_weight), y_true.size // len(y_true))
+    return _skm(func_name)(y_true.reshape(-1), y_pred.reshape(-1), sample_weight=sample_weight, **kwargs)
+
+def HammingLossMulti(thresh:float=0.5, # a label is predicted from this probability up
+                     sigmoid:bool=True, # apply a sigmoid to the scores first
+                     labels:list|None=None, # ignored, as in fastai (scikit-learn's `hamming_loss` takes none)
+                     sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                     **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "The fraction of labels predicted wrong (`sklearn.metrics.hamming_loss`)."
+    return _multi_label(_skm('hamming_loss'), thresh, sigmoid, sample_weight=sample_weight, **kwargs)
+
+def MatthewsCorrCoefMulti(thresh:float=0.5, # a label is predicted from this probability up
+                          sigmoid:bool=True, # apply a sigmoid to the scores first
+                          sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                          **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Matthews correlation of the predicted labels over every (item, label) pair (`sklearn.metrics.matthews_corrcoef`)."
+    kwargs.setdefault('name', 'matthews_corrcoef')
+    return _multi_label(partial(_over_labels, func_name='matthews_corrcoef'), thresh, sigmoid,
+                        sample_weight=sample_weight, **kwargs)
+
+def BrierScoreMulti(thresh:float|None=0.5, # a label is predicted from this probability up; None: score probabilities
+                    sigmoid:bool=True, # apply a sigmoid to the scores first
+                    sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                    pos_label:int|None=None, # the positive value of a label (see scikit-learn)
+                    **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Brier score over every (item, label) pair (`sklearn.metrics.brier_score_loss`)."
+    kwargs.setdefault('name', 'brier_score_loss')
+    return _multi_label(partial(_over_labels, func_name='brier_score_loss'), thresh, sigmoid,
+                        sample_weight=sample_weight, pos_label=pos_label, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #815e374e
+def RocAucMulti(sigmoid:bool=True, # apply a sigmoid to the scores first
+                average:str|None='macro', # how the scores of the labels are combined (see scikit-learn)
+                sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                max_fpr:float|None=None, # the area up to this false positive rate (standardised)
+                **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Area under the ROC curve of each label's probability, averaged over labels (`sklearn.metrics.roc_auc_score`)."
+    return _multi_label(_skm('roc_auc_score'), None, sigmoid, average=average, sample_weight=sample_weight,
+                        max_fpr=max_fpr, **kwargs)
+
+def APScoreMulti(sigmoid:bool=True, # apply a sigmoid to the scores first
+                 average:str|None='macro', # how the scores of the labels are combined (see scikit-learn)
+                 pos_label:int=1, # the positive value of a label
+                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Average precision of each label's probability, averaged over labels (`sklearn.metrics.average_precision_score`)."
+    return _multi_label(_skm('average_precision_score'), None, sigmoid, average=average, pos_label=pos_label,
+                        sample_weight=sample_weight, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #ae7b7b32
+def ExplainedVariance(sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                      **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Explained variance score of predictions and targets (`sklearn.metrics.explained_variance_score`)."
+    return skm_to_fastai(_skm('explained_variance_score'), is_class=False, sample_weight=sample_weight, **kwargs)
+
+def R2Score(sample_weight=None, # one weight per item of the set, in the order they are accumulated
+            **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
+    "Coefficient of determination R² of predictions and targets (`sklearn.metrics.r2_score`)."
+    return skm_to_fastai(_skm('r2_score'), is_class=False, sample_weight=sample_weight, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #7d1ed910
+def _numpy(x) -> np.ndarray:
+    "`x`, a tensor on any device or an array, as a numpy array."
+    return x.detach().cpu().numpy() if isinstance(x, Tensor) else np.asarray(x)
+
+def _pearsonr(x, y) -> float:
+    "Pearson's correlation coefficient of `x` and `y` (`scipy.stats.pearsonr`)."
+    import scipy.stats
+    return scipy.stats.pearsonr(_numpy(x), _numpy(y))[0]
+
+def _spearmanr(x, y, axis:int=0, nan_policy:str='propagate') -> float:
+    "Spearman's rank correlation coefficient of `x` and `y` (`scipy.stats.spearmanr`)."
+    import scipy.stats
+    return scipy.stats.spearmanr(_numpy(x), _numpy(y), axis=axis, nan_policy=nan_policy)[0]
+
+def PearsonCorrCoef(dim_argmax:int|None=None, # take the argmax of the predictions over this dimension first
+                    **kwargs) -> AccumMetric: # passed to `AccumMetric` (e.g. `activation`, `name`)
+    "Pearson's correlation coefficient of predictions and targets over the whole set (`scipy.stats.pearsonr`)."
+    kwargs.setdefault('name', 'pearsonr')
+    return AccumMetric(_pearsonr, dim_argmax=dim_argmax, **kwargs)
+
+def SpearmanCorrCoef(dim_argmax:int|None=None, # take the argmax of the predictions over this dimension first
+                     axis:int=0, # passed to `scipy.stats.spearmanr`
+                     nan_policy:str='propagate', # 'propagate', 'raise' or 'omit': what a NaN does (see scipy)
+                     **kwargs) -> AccumMetric: # passed to `AccumMetric` (e.g. `activation`, `name`)
+    "Spearman's rank correlation coefficient of predictions and targets over the whole set (`scipy.stats.spearmanr`)."
+    kwargs.setdefault('name', 'spearmanr')
+    return AccumMetric(partial(_spearmanr, axis=axis, nan_policy=nan_policy), dim_argmax=dim_argmax, **kwargs)
+
+# %% ../nbs/05_metrics.ipynb #59e4678b
+def optim_metric(f, # a metric called as `f(preds, targs, **{argname: x})`
+                 argname:str, # the argument of `f` to tune, e.g. 'thresh'
+                 bounds:tuple, # the range (low, high) searched
+                 tol:float=0.01, # how close to the best argument the search gets
+                 do_neg:bool=True, # maximise `f` (for a score); False: minimise it (for an error)
+                 get_x:bool=False): # return `(best value, best argument)` instead of the best value
+    "`f` at the value of `argname` that makes it best on the given predictions (a bounded scalar search)."
+    sign = -1 if do_neg else 1
+    def _f(preds, targs):
+        from scipy.optimize import minimize_scalar
+        res = minimize_scalar(lambda x: sign*_to_python(f(preds, targs, **{argname: x})), bounds=bounds,
+                              method='bounded', options={'xatol': tol})
+        best = sign*float(res.fun)
+        return (best, float(res.x)) if get_x else best
+    _f.__name__ = f'opt_{_name_of(f)}'
+    return _f
+
+# %% ../nbs/05_metrics.ipynb #e41f4c3e
+def foreground_acc(inp:Tensor, # scores with the classes on `axis`, e.g. (bs, classes, height, width)
+                   targ:Tensor, # class indices, e.g. (bs, height, width) or (bs, 1, height, width)
+                   bkg_idx:int=0, # the background class, left out
+                   axis:int=1): # the dimension of the classes
+    "Accuracy over the items (pixels) whose target is not the background class `bkg_idx`; NaN when there is none."
+    pred,targ = inp.argmax(dim=axis),targ.squeeze(1)
+    if pred.shape != targ.shape:
+        raise ValueError(f"`foreground_acc` takes one target per pixel. Received: predictions of shape "
+                         f"{tuple(inp.shape)} (classes on axis {axis}) and targets of shape {tuple(targ.shape)} once "
+                         f"squeezed; expected targets of shape {tuple(pred.shape)}, or with a 1 inserted at position 1.")
+    keep = targ != bkg_idx
+    return ((pred == targ) & keep).sum() / keep.sum()
+
+# %% ../nbs/05_metrics.ipynb #7136d42c
+class Dice(Metric):
+    "Dice coefficient of a binary target mask and the predicted class (argmax over `axis`), over the whole set."
+    def __init__(self,
+                 axis:int=1): # the dimension of the classes in the predictions
+        self.axis = axis
+        self.reset()
+    def reset(self): self.inter = self.union = None
+    def accumulate(self, learn):
+        pred,targ = flatten_check(learn.pred.detach().argmax(dim=self.axis), _targets(learn)[0].detach())
+        self.inter,self.union = _add(self.inter, (pred*targ).sum()),_add(self.union, (pred+targ).sum())
+    def combine_processes(self, gather=None): _combine_sums(self, gather, ('inter', 'union'))
+    @property
+    def value(self) -> float|None:
+        if self.union is None or not self.union > 0: return None
+        return 2*self.inter.item()/self.union.item()
+
+# %% ../nbs/05_metrics.ipynb #44f765da
+class JaccardCoeff(Dice):
+    "Jaccard coefficient (intersection over union) of a binary target mask and the predicted class, over the whole set."
+    @property
+    def value(self) -> float|None:
+        if self.union is None or not self.union > 0: return None
+        return self.inter.item()/(self.union.item() - self.inter.item())
+
+# %% ../nbs/05_metrics.ipynb #76165b70
+def _class_counts(idx:Tensor, # int64 class indices, `n` meaning no class
+                  n:int # the number of classes
+                 ) -> Tensor:
+    "How often each class `0..n-1` occurs in `idx`, counted on its device without synchronising."
+    return torch.zeros(n+1, dtype=torch.long, device=idx.device).scatter_add_(0, idx, torch.ones_like(idx))[:n]
+
+class DiceMulti(Metric):
+    "The Dice coefficient of each class, averaged over the classes present (macro F1), over the whole set."
+    def __init__(self,
+                 axis:int=1): # the dimension of the classes in the predictions
+        self.axis = axis
+        self.reset()
+    def reset(self): self.inter = self.union = None
+    def accumulate(self, learn):
+        n = learn.pred.shape[self.axis]
+        pred,targ = flatten_check(learn.pred.detach().argmax(dim=self.axis), _targets(learn)[0].detach())
+        if not targ.is_floating_point(): targ = targ.long()
+        valid = (targ >= 0) & (targ < n)
+        if targ.is_floating_point(): valid &= targ == targ.trunc()
+        targ = torch.where(valid, targ, n).long()
+        inter = _class_counts(torch.where(pred == targ, pred, n), n)
+        union = _class_counts(pred, n) + _class_counts(targ, n)
+        self.inter,self.union = _add(self.inter, inter),_add(self.union, union)
+    def combine_processes(self, gather=None): _combine_sums(self, gather, ('inter', 'union'))
+    def _per_class(self, inter:Tensor, union:Tensor) -> Tensor: return 2*inter/union
+    @property
+    def value(self) -> float|None:
+        if self.inter is None: return None
+        inter,union = self.inter.cpu().double(),self.union.cpu().double()
+        return torch.nanmean(self._per_class(inter, union)).item()   # 0/0 is NaN: a class absent from both
+
+# %% ../nbs/05_metrics.ipynb #af93a40d
+class JaccardCoeffMulti(DiceMulti):
+    "The Jaccard coefficient of each class, averaged over the classes present (mean IoU), over the whole set."
+    def _per_class(self, inter:Tensor, union:Tensor) -> Tensor: return inter/(union - inter)
+
+# %% ../nbs/05_metrics.ipynb #1048c42f
+def _bleu_counts(pred:list, targ:list) -> tuple[list, list]:
+    "For n from 1 to 4: the `n`-grams of `pred` found in `targ` (smoothed when none is) and the `n`-grams of `pred`."
+    corrects,counts,smooth = [],[],1
+    for n in range(1, 5):
+        grams = [Counter(tuple(seq[i:i+n]) for i in range(len(seq)-n+1)) for seq in (pred, targ)]
+        right = sum(min(c, grams[1][g]) for g,c in grams[0].items())
+        if right == 0: smooth *= 2
+        corrects.append(right if right else 1/smooth)
+        counts.append(max(len(pred)-n+1, 0))
+    return corrects,counts
+
+# %% ../nbs/05_metrics.ipynb #52e7d2ef
+class CorpusBLEUMetric(Metric):
+    "BLEU score of the predicted token sequences (argmax over `axis`) against the targets, over the validation corpus."
+    def __init__(self,
+                 vocab_sz:int=5000, # the size of the vocabulary (for compatibility with fastai; not needed)
+                 axis:int=-1): # the dimension of the vocabulary in the predictions
+        self.vocab_sz,self.axis = vocab_sz,axis
+        self.reset()
+    def reset(self): self.preds,self.targs = [],[]
+    def accumulate(self, learn):
+        if getattr(learn, 'training', False): return
+        self.preds.append(learn.pred.detach().argmax(dim=self.axis))
+        self.targs.append(_targets(learn)[0].detach())
+    def combine_processes(self, gather=None):
+        "Gather the predicted and target tokens of every process, in rank order."
+        parts = (gather or gather_objects)((self.preds, self.targs))
+        self.preds,self.targs = [p for ps,_ in parts for p in ps],[t for _,ts in parts for t in ts]
+    @property
+    def value(self) -> float|None:
+        if not self.preds: return None
+        corrects,counts,pred_len,targ_len = [0.]*4,[0]*4,0,0
+        for preds,targs in zip(self.preds, self.targs):
+            for pred,targ in zip(preds.cpu().tolist(), targs.cpu().tolist()):
+                c,t = _bleu_counts(pred, targ)
+                corrects,counts = [a+b for a,b in zip(corrects, c)],[a+b for a,b in zip(counts, t)]
+                pred_len,targ_len = pred_len+len(pred),targ_len+len(targ)
+        if 0 in counts:
+            raise ValueError(f"BLEU needs predictions of 4 tokens or more. Received: {pred_len} predicted tokens in "
+                             f"{sum(len(p) for p in self.preds)} sequences, with {counts} n-grams of sizes 1 to 4. "
+                             "Score longer sequences.")
+        penalty = math.exp(1 - targ_len/pred_len) if pred_len < targ_len else 1.
+        return penalty * math.prod(c/t for c,t in zip(corrects, counts))**0.25
