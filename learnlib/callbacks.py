@@ -1,16 +1,5 @@
 """The events of the training loop, `Callback`, the cancel exceptions, and the callbacks every learner uses.
-
-A callback is an object with methods named after events of the training loop (`before_fit`,
-`after_batch`, ...). The `Learner` (in `learnlib.learner`) calls them at those points. This module owns
-the list of events, the `Callback` base class, the exceptions that cancel part of the loop, and the
-callbacks that are not about metrics: `TrainEvalCallback` (switches between training and evaluation),
-`ProgressCallback` (progress bars), `GatherPredsCallback` (collects predictions for `get_preds`) and
-`VerboseCallback` (prints events, for debugging). The `Recorder` lives with the learner, since it needs
-the metrics.
-
-A callback owns its own state, and declares what of it a checkpoint must keep with `state_dict` and
-`load_state_dict`. It reads the learner's state (the counters `epoch`, `iter`, `train_iter`, `pct_train` ...,
-which the loop owns) and changes the learner by assigning to `self.learn.<name>`.
+A callback owns its state and declares it with `state_dict`; the loop's counters belong to the learner.
 
 Docs: https://learnlib.github.io/learnlib/callbacks.html.md"""
 

@@ -1,12 +1,5 @@
 """Writing the whole state of a fit regularly, and resuming the same fit from it exactly after a crash.
-
-This module owns `CheckpointCallback`: what a checkpoint holds, which fit it belongs to, and how a fit
-resumes from one so that it ends exactly (to the bit) where an uninterrupted fit ends. It builds on the
-rest: files are written atomically and read without running code (`learnlib.serialization`); the loop
-(`learnlib.learner`) is moved to the checkpoint's position through `Learner.resume_at` and, in the middle of
-an epoch, `Learner.use_loader`; every callback says what it must keep with `state_dict`/`load_state_dict`
-(`learnlib.callbacks`), the `Recorder` and the schedules and training callbacks included. It comes after
-them, so that its page can test resuming with all of them.
+A resumed fit ends with the same weights, to the bit, as one that never stopped.
 
 Docs: https://learnlib.github.io/learnlib/checkpoint.html.md"""
 

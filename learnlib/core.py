@@ -1,8 +1,5 @@
 """Defaults, devices, and helpers that walk nested batches of tensors.
-
-This module owns the small pieces every other module leans on: the `defaults` namespace, choosing a
-device, moving and detaching arbitrarily nested batches, and a few helpers about parameters and
-processes. It knows nothing about training; the loop lives in `learnlib.learner`.
+The small pieces every other module leans on; nothing here knows about training.
 
 Docs: https://learnlib.github.io/learnlib/core.html.md"""
 

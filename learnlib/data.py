@@ -1,9 +1,5 @@
 """`DataLoaders` over any PyTorch loaders, and a fast loader for data that fits in memory.
-
-learnlib does not replace PyTorch's data pipeline: any `torch.utils.data.DataLoader` (or anything you can
-iterate again and again and that has a length) works. This module owns the small container the `Learner`
-takes, `DataLoaders`, and `TensorLoader`, a loader that cuts batches straight out of tensors, for the
-common case of data that already sits in memory. Moving batches to the model's device is the learner's job.
+Any loader you can iterate again and again works; `TensorLoader` cuts batches straight out of tensors.
 
 Docs: https://learnlib.github.io/learnlib/data.html.md"""
 

@@ -1,20 +1,5 @@
 """`learnlib-demo`: train a small CNN on handwritten digits from the command line, in seconds and without a download.
-
-After `pip install -e ".[dev]"`, the command `learnlib-demo` trains a small convolutional network on
-scikit-learn's handwritten digits (1,797 images of 8×8 pixels that ship inside scikit-learn, so nothing is
-downloaded) with the one-cycle policy, shows the progress bars and the results table, prints the final
-accuracy, saves the model and writes a plot of the losses:
-
-```sh
-learnlib-demo                                # 5 epochs, peak learning rate 0.01, files in ./learnlib-demo
-learnlib-demo --epochs 3 --lr 3e-3 --out /tmp/demo
-learnlib-demo --help
-```
-
-This module owns the command and the pieces it adds to the library: `digits_learner` and `save_loss_plot`.
-The data and the model are the fixtures of `learnlib.test_utils` (`digits_dls`, `digits_cnn`), which the
-tutorials reuse too; the rest comes from `learnlib.all`, as in a user's script. scikit-learn and matplotlib
-come with the `all` extra (`pip install 'learnlib[all]'`); without them the command says what to install.
+It shows the whole library at work: `fit_one_cycle`, metrics, progress bars, saving and a loss plot.
 
 Docs: https://learnlib.github.io/learnlib/demo.html.md"""
 

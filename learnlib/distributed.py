@@ -1,28 +1,5 @@
 """Data-parallel training on several processes, GPUs or machines with `torch.distributed`, and evaluation that is exact.
-
-When one GPU (or one machine's cores) is not enough, run the same training script on several processes
-with PyTorch's launcher, `torchrun`, and wrap the training in `learn.distrib_ctx()`. Each process then
-trains a replica of the model on its share of the data, and PyTorch's `DistributedDataParallel` (DDP)
-averages the gradients so that the replicas stay identical.
-
-This module owns that glue: joining the process group `torchrun` describes, wrapping the model in DDP,
-sharding the loaders (`DistributedLoader`), combining metrics and predictions across processes, and
-keeping output and files to the main process. The engine is PyTorch's own (`torch.distributed` and
-`DistributedDataParallel`); nothing here reimplements communication. Metrics know how to combine
-themselves (`Metric.combine_processes` in `learnlib.metrics`); saving from the main process only is done by
-the learner's `save` and `export`. The learner has two hooks for this module, and nothing else of it changes:
-`learn.model_wrapper`, the module the loop calls in training instead of `learn.model` (here the DDP wrapper),
-and `learn.to_detach`, which asks the loader of the phase how to detach results (a shard keeps its own until
-the pass ends).
-
-What you get that a plain `DistributedSampler` does not give you: validation losses, metrics and
-`get_preds` over the whole validation set are **exact**. A `DistributedSampler` pads the last shard by
-repeating items so that every process has as many; here evaluation shards are cut without padding
-(processes may get one item more or less, which is harmless since validation does no communication per
-batch) and the totals are combined once, after the last batch.
-
-Glossary: a *rank* is a process's number (0 to `world_size-1`); the *main process* is rank 0; a *shard*
-is one process's part of a loader.
+DDP training with sharded loaders; losses, metrics and predictions over the whole set, each item once.
 
 Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 

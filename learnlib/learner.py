@@ -1,22 +1,5 @@
 """The training loop: `Learner`, `Recorder`, `fit`, `validate`, `get_preds`, `predict`, saving and freezing.
-
-`Learner` puts together your data (`DataLoaders`), your model (any `nn.Module`), a loss function and an
-optimizer, and runs the training loop. Everything that is not the bare loop is a callback: switching the
-model between training and evaluation, recording losses and metrics, progress bars, schedules, mixed
-precision, checkpoints.
-
-This module owns the loop and its state. The loop alone writes its counters and its position (`epoch`,
-`iter`, `n_iter`, `train_iter`, `pct_train`, `start_epoch`, `start_iter`, `training`, `fitting`, `trial_fit`);
-callbacks read them, and the two that must move them go through one method each: `use_loader` (a callback
-that gives the phase another loader, as distributed training and resumed epochs do) and `resume_at` (a
-checkpoint restore). It also owns the callback plumbing, the `Recorder`, validation and prediction, and
-`save`, `load` and `export`, built on `learnlib.serialization`. Later modules add thin entry points to
-`Learner` that call their own code: `fit_one_cycle` and `lr_find` (`learnlib.schedule`), `to_bf16`
-(`learnlib.training`), `distrib_ctx` (`learnlib.distributed`); `from learnlib.all import *` brings them all.
-
-A few short names are kept from fastai because its users know them: `dls` (the DataLoaders), `cbs`
-(callbacks), `xb`/`yb` (the inputs and targets of a batch, always tuples), `wd` (weight decay), `moms`
-(momentums).
+The loop owns its counters and position; later modules add entry points such as `fit_one_cycle`.
 
 Docs: https://learnlib.github.io/learnlib/learner.html.md"""
 

@@ -1,11 +1,5 @@
 """Flattened losses that know their activation and how to decode predictions, for any loss function.
-
-This module owns the loss side of predictions: `BaseLoss` and the `*Flat` losses, which flatten
-predictions and targets before calling a PyTorch loss and carry an `activation` (raw outputs to
-probabilities) and a `decodes` (probabilities to labels). `loss_activation`, `loss_decodes` and
-`loss_not_reduced` give the same services for *any* loss (a `torch.nn` loss, a function of
-`torch.nn.functional`, your own), which is what `Learner.get_preds` relies on. It does not train
-anything and computes no metrics: those live in `learnlib.learner` and `learnlib.metrics`.
+They give `get_preds` its activation and decoding; any other loss gets the same through `loss_activation`.
 
 Docs: https://learnlib.github.io/learnlib/losses.html.md"""
 

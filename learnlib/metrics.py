@@ -1,25 +1,5 @@
 """Metrics accumulated batch by batch on the device, and read once per epoch.
-
-This module owns metrics: the `Metric` protocol the learner drives, the averages it uses for its own
-losses (`AvgLoss`, `AvgSmoothLoss`), wrappers that turn plain functions into metrics (`AvgMetric`,
-`AccumMetric`, `skm_to_fastai` for scikit-learn) and ready-made metrics: every metric of `fastai.metrics`,
-with fastai's names, signatures and results (the table below lists them all). It does not run the loop,
-print, or log: `learnlib.learner` calls the metrics and its `Recorder` reads them.
-
-**The protocol.** For every metric the learner calls `reset()` before the batches of an epoch's
-validation (or training), `accumulate(learn)` after every batch, then reads `value` and `name`.
-`accumulate` reads only `learn.pred` (the model's output), `learn.yb` (the tuple of targets),
-`learn.loss` (the detached loss) and, for the few metrics that need them, `learn.loss_func` and
-`learn.training`: any object with these attributes will do, which is how the tests below drive metrics.
-`value` is a Python number, or `None` when nothing was accumulated.
-In a distributed run the learner also calls `combine_processes()` on every process between the last
-`accumulate` and `value` (see *Distributed training* below).
-
-**No synchronisation per batch.** Turning a GPU tensor into a Python number makes the CPU wait for the
-GPU, so `accumulate` never does it: running totals stay (detached) tensors on the device of the
-predictions, and only `value`, read once per epoch, converts them.
-
-Glossary: `learn.yb` is the tuple of targets of the batch ("y batch"), `bs` a batch size.
+Every metric of `fastai.metrics` is here, with fastai's names, and each combines exactly across processes.
 
 Docs: https://learnlib.github.io/learnlib/metrics.html.md"""
 

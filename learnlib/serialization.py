@@ -1,30 +1,5 @@
 """Files written atomically and read without running code: weights, optimizer states, random states.
-
-This module owns the bytes learnlib writes and reads, below the learner: writing a file atomically
-(`atomic_write`), reading one without running code (`read_state`), saving and loading weights and optimizer
-states (`save_model`, `load_model`, also as safetensors), and capturing random states (`get_rng_states`).
-It comes before `learnlib.learner`, which builds `Learner.save`, `load` and `export` on it; checkpoints of a
-whole fit, and resuming one exactly, are in `learnlib.checkpoint`. Three rules hold everywhere:
-
-- **Writes are atomic.** A file is written under a temporary name beside its target, flushed and fsynced,
-  then renamed over the target. A process killed during a save leaves the previous file as it was.
-- **Loading weights never runs code.** Weights and checkpoints are read with `torch.load(weights_only=True)`
-  (or safetensors). Only `load_learner` unpickles arbitrary objects, and it asks you to say you trust the file.
-- **A bad file changes nothing.** A truncated, corrupt or mismatched file raises an error naming the file and
-  what is wrong, and the model and optimizer keep the values they had.
-
-## The files at a glance
-
-| file | written by | content | read by | safe to read from a stranger? |
-|---|---|---|---|---|
-| `path/models/<name>.pth` | `Learner.save`, `save_model` | a `torch.save` zip: the model's `state_dict`, or `{'model': state_dict, 'opt': optimizer state}` (fastai's layout) | `Learner.load`, `load_model` | yes: read with `weights_only=True` |
-| `path/models/<name>.safetensors` | the same, with `format='safetensors'` | the weights under their names; the optimizer's tensors as `__opt__.<n>` and the rest of its state as JSON metadata | the same | yes |
-| `path/models/<dirname>/ckpt-<fit>-<batches>-<phase>.pth` | `CheckpointCallback` (`learnlib.checkpoint`) | a `torch.save` zip: weights, optimizer state, progress, callbacks' states, random states | `CheckpointCallback(resume=True)` | yes: read with `weights_only=True` |
-| `path/export.pkl` | `Learner.export` | a pickled `Learner` (in a `torch.save` zip) | `load_learner(..., trusted=True)` | **no**: unpickling runs code |
-| `.<name>.<pid>.<random>.learnlib-tmp` | any of the above, while writing | the file being written | nobody: renamed into place, or removed by the next write | |
-
-In short: share weights as `.pth` or `.safetensors` files from `Learner.save`; anyone can load them without
-risk. An exported learner is a program: load it only if you made it or trust who did.
+A killed save leaves the previous file intact; a bad or hostile file raises an error and changes nothing.
 
 Docs: https://learnlib.github.io/learnlib/serialization.html.md"""
 

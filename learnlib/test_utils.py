@@ -1,17 +1,5 @@
 """Small learners and data for tests and examples.
-
-The examples and tests of this library (and of your callbacks) need a learner that trains in a blink, and
-a small real problem to show that training works. This module owns both kinds of fixture, and comes before
-`learnlib.learner`, so that the learner's own page can use them:
-
-- `synth_dbunch` and `RegModel`: a linear regression `y = a*x + b` in `TensorDataset`s, and a model whose only
-  parameters are `a` and `b`; `synth_learner` puts them in a learner.
-- `digits_dls` and `digits_cnn`: scikit-learn's handwritten digits (8×8 images that ship with scikit-learn,
-  nothing to download) and a small CNN that reaches about 98% accuracy in seconds. The `learnlib-demo`
-  command and the tutorials use them too.
-
-`synth_learner` takes the learner class as its first argument: this module cannot import `Learner`, which
-comes after it, and the learner's page passes the class it is defining.
+`synth_learner`, the handwritten digits and their CNN, and helpers for tests that run real processes.
 
 Docs: https://learnlib.github.io/learnlib/test_utils.html.md"""
 

@@ -1,31 +1,5 @@
 """Mixed precision, gradient accumulation and clipping, early stopping, saving the best model, logs.
-
-This module owns the callbacks that change *how* a model trains without changing the loop: in what
-precision (`MixedPrecision`, with the entry points `to_fp16`, `to_bf16`, `to_fp32`), how gradients are combined before a step
-(`GradientAccumulation`, `GradientClip`), which layers keep their statistics (`BnFreeze`), shortcuts for
-debugging (`ShortEpochCallback`, `TerminateOnNaNCallback`), callbacks that watch a metric
-(`EarlyStoppingCallback`, `SaveModelCallback`, `ReduceLROnPlateau`) and loggers (`CSVLogger`,
-`ShowGraphCallback`). The loop, the `Recorder` and devices (`Learner.to`) live in `learnlib.learner`,
-schedules in `learnlib.schedule`, the file format of saved models in `learnlib.serialization`.
-
-Callbacks run in increasing `order` at every event. The orders below are part of the contract: each
-callback sits where the ones it cooperates with expect it.
-
-| order | callback | why there |
-|---|---|---|
-| -10 | `TrainEvalCallback` | first: train/eval mode, moves the model |
-| -9 | `TerminateOnNaNCallback` | reads the loss before the other callbacks act on the batch |
-| -5 | `BnFreeze` | after `TrainEvalCallback` has called `model.train()` |
-| 0 | `ShortEpochCallback` | shortens the loader before the progress bar reads its length |
-| 10 | `ParamScheduler` (`learnlib.schedule`) | sets the hyper-parameters before each batch |
-| 6 | `GradientAccumulation` | skips the step before `MixedPrecision` unscales anything |
-| 10 | `MixedPrecision` | unscales the gradients before they are clipped |
-| 20 | `GradientClip` | clips the true (unscaled) gradients, just before the step |
-| 50 | `Recorder` | computes the losses and metrics of the epoch |
-| 52 | `CSVLogger` | writes the row the `Recorder` made, before a tracker may stop the fit |
-| 55-58 | `TrackerCallback`, `SaveModelCallback`, `ReduceLROnPlateau`, `EarlyStoppingCallback` | read the row; the one that stops the fit comes last |
-| 59 | `ShowGraphCallback` | draws the losses while the progress bar still exists |
-| 60 | `ProgressCallback` | progress bars and the results table |
+Each callback sits at the `order` its partners expect, and acts in real fits only.
 
 Docs: https://learnlib.github.io/learnlib/training.html.md"""
 
