@@ -102,6 +102,10 @@ def state_dict(self:Callback) -> dict:
     return {}
 
 @patch
+def cleanup(self:Callback):
+    "Undo what this callback changed outside itself (autocast, hooks ...) when a fit stops on an error; nothing by default."
+
+@patch
 def load_state_dict(self:Callback, sd:dict): # a dict from `state_dict`
     "Restore a state returned by `state_dict` (a callback without state accepts only an empty one)."
     if sd: raise ValueError(f"{type(self).__name__} keeps no state, so it cannot restore one. Received: a state with "

@@ -7,7 +7,7 @@ Docs: https://learnlib.github.io/learnlib/learner.html.md"""
 
 # %% ../nbs/08_learner.ipynb #c3ad5159
 from __future__ import annotations
-import numbers, pickle, re, time, warnings
+import math, numbers, pickle, re, time, warnings
 from collections import namedtuple
 from contextlib import contextmanager, ExitStack
 from functools import partial
@@ -39,6 +39,13 @@ def _as_dataloaders(dls):
     raise TypeError(f"`dls` must be a DataLoaders (or a tuple of a training and a validation loader). "
                     f"Received: {type(dls).__name__}. Try `DataLoaders(train_dl, valid_dl)`.")
 
+def _check_opt_func(opt_func):
+    "`opt_func` must build an optimizer: a clear error for a name or anything that cannot be called."
+    if callable(opt_func): return opt_func
+    hint = " learnlib's optimizers are functions such as `Adam` or `SGD` (from learnlib.optimizer)" if isinstance(opt_func, str) else ''
+    raise TypeError(f"`opt_func` must be a function or class that builds an optimizer from `(params, lr=...)`. Received: "
+                    f"{opt_func!r}.{hint}; a torch optimizer class such as `torch.optim.AdamW` works too.")
+
 def _check_model_and_loss(dls, model, loss_func):
     "The loss function to use; clear errors for a model that is not a module, or no loss function."
     if not isinstance(model, nn.Module):
@@ -68,8 +75,9 @@ class Learner:
                  default_cbs:bool=True): # add `defaults.callbacks`
         dls = _as_dataloaders(dls)
         self.loss_func = _check_model_and_loss(dls, model, loss_func)
-        self.dls, self.model, self.opt_func, self.lr = dls, model, opt_func, defaults.lr if lr is None else lr
-        self.splitter, self.model_dir, self.wd, self.wd_bn_bias = splitter, Path(model_dir), wd, wd_bn_bias
+        self.dls, self.model, self.opt_func = dls, model, _check_opt_func(opt_func)
+        self.lr, self.wd = defaults.lr if lr is None else lr, wd   # checked by their properties
+        self.splitter, self.model_dir, self.wd_bn_bias = splitter, Path(model_dir), wd_bn_bias
         self.train_bn, self.moms, self.metrics = train_bn, moms, metrics
         self.path = Path(path) if path is not None else Path(getattr(dls, 'path', '.'))
         self.opt, self.logger, self.create_mbar = None, print, True
@@ -96,6 +104,32 @@ class Learner:
         except AttributeError: raise AttributeError(f"'Learner' object has no attribute {name!r}") from None
 
 # %% ../nbs/08_learner.ipynb #09e33ff7
+def _is_number(v) -> bool: return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+def _hyper_numbers(v) -> list:
+    "The numbers in `v`: a number, a list or 1-d array of them, or a slice (its bounds that are given)."
+    if isinstance(v, slice): return [o for o in (v.start, v.stop) if o is not None] if v.stop is not None else [None]
+    if hasattr(v, 'tolist') and not isinstance(v, str): v = v.tolist()   # NumPy arrays and scalars, tensors
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+def _check_hyper(name:str, v, positive:bool=True):
+    "`v` (a number, one per group, or a slice) when every value is a finite number above 0 (or 0 too); else an error."
+    vals = _hyper_numbers(v)
+    ok = bool(vals) and all(_is_number(o) and math.isfinite(o) and (o > 0 if positive else o >= 0) for o in vals)
+    if not ok:
+        what = 'positive' if positive else 'zero or positive'
+        raise ValueError(f"`{name}` must be a finite {what} number, one per parameter group, or a slice of them. "
+                         f"Received: {v!r}." + (" A string is not a number: write 1e-2, not '1e-2'." if isinstance(v, str) else ''))
+    return v
+
+def _get_lr(self): return self._lr
+def _set_lr(self, v): self._lr = _check_hyper('lr', v)
+Learner.lr = property(_get_lr, _set_lr, doc="The default learning rate: a positive number, one per group, or a slice.")
+
+def _get_wd(self): return self._wd
+def _set_wd(self, v): self._wd = None if v is None else _check_hyper('wd', v, positive=False)
+Learner.wd = property(_get_wd, _set_wd, doc="The default weight decay (None: the optimizer's own), zero or positive.")
+
 def _get_metrics(self) -> list: return self._metrics
 def _set_metrics(self, v): self._metrics = [mk_metric(m) for m in listify(v)]
 Learner.metrics = property(_get_metrics, _set_metrics,
@@ -421,11 +455,19 @@ def _end_cleanup(self:Learner):
 @patch
 def _check_train_loader(self:Learner):
     dl = self.dls.train
+    ds = getattr(dl, 'dataset', None)
+    n = len(ds) if hasattr(ds, '__len__') else None
     if _loader_len(dl, 'training') == 0:
-        n = len(getattr(dl, 'dataset', ())) if hasattr(getattr(dl, 'dataset', None), '__len__') else '?'
-        raise ValueError(f"The training loader yields no batches. Received: a dataset of {n} items, batch size "
-                         f"{getattr(dl, 'batch_size', '?')}, drop_last={getattr(dl, 'drop_last', '?')}. "
+        raise ValueError(f"The training loader yields no batches. Received: a dataset of {n if n is not None else '?'} "
+                         f"items, batch size {getattr(dl, 'batch_size', '?')}, drop_last={getattr(dl, 'drop_last', '?')}. "
                          "Use more data, a smaller batch size or drop_last=False.")
+    bs = getattr(dl, 'batch_size', None)
+    one_left = isinstance(n, int) and isinstance(bs, int) and bs > 1 and n % bs == 1 and not getattr(dl, 'drop_last', False)
+    if one_left and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.model.modules()):
+        raise ValueError(f"The last training batch of each epoch would hold a single item, and batch normalisation "
+                         f"cannot train on one item (torch fails at the end of the first epoch). Received: a training set "
+                         f"of {n} items in batches of {bs}, and a model with BatchNorm. Pass drop_last=True to the "
+                         "training loader, or choose another batch size.")
 
 @patch
 def _start_fit(self:Learner, n_epoch:int, start_epoch:int, trial:bool):
@@ -445,10 +487,12 @@ def fit(self:Learner, n_epoch:int, # number of epochs
         start_epoch:int=0, # skip the epochs before this one
         trial:bool=False): # a trial fit whose effects will be undone (as `lr_find`'s): nothing is kept from it
     "Train the model for `n_epoch` epochs."
-    if not isinstance(n_epoch, numbers.Integral) or n_epoch < 0:
+    if not isinstance(n_epoch, numbers.Integral) or isinstance(n_epoch, bool) or n_epoch < 0:
         raise ValueError(f"n_epoch must be a non-negative integer. Received: {n_epoch!r}.")
-    if not 0 <= start_epoch <= n_epoch:
+    if not isinstance(start_epoch, numbers.Integral) or not 0 <= start_epoch <= n_epoch:
         raise ValueError(f"start_epoch must be between 0 and n_epoch ({n_epoch}). Received: {start_epoch!r}.")
+    if lr is not None: _check_hyper('lr', lr)
+    if wd is not None: _check_hyper('wd', wd, positive=False)
     self._check_train_loader()
     with self.added_cbs(cbs):
         if reset_opt or self.opt is None: self.create_opt()
@@ -456,8 +500,20 @@ def fit(self:Learner, n_epoch:int, # number of epochs
         if wd is not None: self.opt.set_hypers(wd=wd)
         self.opt.set_hypers(lr=self.lr if lr is None else lr)
         self._start_fit(n_epoch, start_epoch, trial)
+        modes = [m.training for m in self.model.modules()]
         try: self._with_events(self._do_fit, 'fit', CancelFitException, self._end_cleanup)
+        except BaseException: self._after_error(modes); raise
         finally: self.fitting, self.trial_fit, self.start_epoch = False, False, 0
+
+# %% ../nbs/08_learner.ipynb #4f5091f0
+@patch
+def _after_error(self:Learner, modes:list): # the `training` flag of every module when the fit started
+    "Undo what a failed fit changed: every callback's `cleanup`, then the modules' modes."
+    for cb in self._cbs:
+        try: cb.cleanup()
+        except Exception as e: warnings.warn(f"{type(cb).__name__}.cleanup failed while a fit was failing: {e!r}")
+    for m, mode in zip(self.model.modules(), modes): m.training = mode
+    self._end_cleanup()
 
 # %% ../nbs/08_learner.ipynb #c77909b2
 @patch
@@ -744,11 +800,21 @@ def validation_context(self:Learner, cbs=None, # callbacks for the pass
     return stack
 
 @patch
+def _loader_at(self:Learner, ds_idx:int): # the index of a loader in `dls`
+    "The loader `dls[ds_idx]`, or an error that says which loaders there are."
+    n = len(self.dls)
+    if not isinstance(ds_idx, int) or not -n <= ds_idx < n:
+        raise IndexError(f"The learner's DataLoaders has {n} loader(s) (training first, then validation), so there is no "
+                         f"loader {ds_idx!r}. Received: ds_idx={ds_idx!r}. Pass a loader with `dl=`, or give the "
+                         "DataLoaders a validation loader.")
+    return self.dls[ds_idx]
+
+@patch
 def validate(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: validation)
              dl=None, # a loader to use instead
              cbs=None): # callbacks for this pass only
     "The loss and metrics of the model on `dl` (by default the validation set), as a list."
-    if dl is None: dl = self.dls[ds_idx]
+    if dl is None: dl = self._loader_at(ds_idx)
     with self.validation_context(cbs=cbs): self._do_epoch_validate(ds_idx, dl)
     return getattr(self, 'final_record', None)
 
@@ -784,7 +850,7 @@ def get_preds(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: val
               save_targs:Path|None=None, # folder to write the targets to, batch by batch
               concat_dim:int=0): # dimension along which batches are concatenated
     "Predictions and targets (and optionally inputs, decoded predictions, losses) over `dl`."
-    if dl is None: dl = self.dls[ds_idx]
+    if dl is None: dl = self._loader_at(ds_idx)
     if act is None: act = loss_activation(self.loss_func)
     decodes = loss_decodes(self.loss_func)
     gather = GatherPredsCallback(with_input=with_input, with_loss=with_loss, save_preds=save_preds,

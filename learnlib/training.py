@@ -106,6 +106,7 @@ class MixedPrecision(Callback):
     def after_batch(self): self._exit_autocast()
     def after_cancel_batch(self): self._exit_autocast()
     def after_fit(self): self._exit_autocast()
+    def cleanup(self): self._exit_autocast()   # a fit that fails inside the autocast region
 
 # %% ../nbs/10_training.ipynb #2fb8a51f
 @patch
