@@ -340,7 +340,7 @@ def _split_groups(params) -> tuple[list, list]:
 
 # %% ../nbs/02_optimizer.ipynb #3e880359
 class Optimizer(BaseOptimizer):
-    "fastai's optimizer: runs stepper functions on each parameter (or a group stepper on each group), with hypers per group."
+    "fastai's optimizer: steppers run on each parameter (or a group stepper on each group), with hypers per group."
     _keep_on_clear = ('force_train', 'do_wd')
     def __init__(self,
                  params, # parameters (one group), or a list of groups: lists of parameters or torch-style dicts
