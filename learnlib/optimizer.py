@@ -318,8 +318,8 @@ def _check_trainable(lists:list): # the parameters, group by group
 
 # %% ../nbs/02_optimizer.ipynb #b73a487b
 def _split_groups(params) -> tuple[list, list]:
-    "Parameter lists and per-group hypers from a tensor, a list of tensors, of lists, or of torch-style group dicts."
-    if isinstance(params, Tensor): params = [params]   # one parameter (iterating over it would give its rows)
+    "Parameter lists and per-group hypers from a tensor, a list of tensors, of lists, or of torch-style dicts."
+    if isinstance(params, (Tensor, dict)): params = [params]   # one parameter (not its rows), or one group dict
     if isinstance(params, nn.Module) or not isinstance(params, Iterable):
         raise TypeError(f"The optimizer needs parameters: tensors, or groups of them. Received: {_short(params)}. "
                         "Pass `model.parameters()` or a list of groups.")
