@@ -9,11 +9,13 @@ Docs: https://learnlib.github.io/learnlib/optimizer.html.md"""
 from __future__ import annotations
 import math, warnings
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from functools import partial
 import numpy as np
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
+from torch.optim import optimizer as _torch_optimizer
 from fastcore.basics import patch
 from fastcore.basics import listify
 from fastcore.xtras import is_listy
@@ -21,8 +23,10 @@ from fastcore.xtras import is_listy
 # %% auto #0
 __all__ = ['pytorch_hp_map', 'sgd_step', 'weight_decay', 'l2_reg', 'average_grad', 'average_sqr_grad', 'step_stat',
            'momentum_step', 'rms_prop_step', 'debias', 'adam_step', 'radam_step', 'qhadam_step', 'larc_layer',
-           'larc_step', 'lamb_step', 'BaseOptimizer', 'Optimizer', 'SGD', 'RMSProp', 'Adam', 'RAdam', 'QHAdam', 'Larc',
-           'Lamb', 'Lookahead', 'ranger', 'convert_params', 'OptimWrapper']
+           'larc_step', 'lamb_step', 'BaseOptimizer', 'Optimizer', 'sgd_group_step', 'rms_prop_group_step',
+           'adam_group_step', 'radam_group_step', 'qhadam_group_step', 'larc_group_step', 'lamb_group_step', 'SGD',
+           'RMSProp', 'Adam', 'RAdam', 'QHAdam', 'Larc', 'Lamb', 'Lookahead', 'ranger', 'convert_params',
+           'OptimWrapper']
 
 # %% ../nbs/02_optimizer.ipynb #ebbb245c
 def sgd_step(p:Tensor, # the parameter, with its gradient in `p.grad`
@@ -272,41 +276,81 @@ class BaseOptimizer:
         self.freeze_to(0)
 
 # %% ../nbs/02_optimizer.ipynb #279ddff9
+def _short(o) -> str:
+    "A short description of `o` for error messages."
+    if isinstance(o, nn.Module): return f"a {type(o).__name__} module"
+    r = repr(o)
+    return r if len(r) <= 60 else r[:57] + '...'
+
+def _one_group(g) -> tuple[list, dict]:
+    "The parameters and hypers of one group: a tensor, an iterable of tensors, or a torch-style dict with 'params'."
+    hp = {}
+    if isinstance(g, dict):
+        if 'params' not in g:
+            raise ValueError(f"A group given as a dict needs its parameters under 'params'. Received: a dict with keys "
+                             f"{sorted(g, key=str)}.")
+        g, hp = g['params'], {k: v for k, v in g.items() if k != 'params'}
+    if isinstance(g, Tensor): return [g], hp
+    if isinstance(g, nn.Module) or not isinstance(g, Iterable):
+        raise TypeError(f"A group must be a list of tensors (or a dict with 'params'). Received: {_short(g)}.")
+    return list(g), hp
+
+# %% ../nbs/02_optimizer.ipynb #effc6c95
+def _check_trainable(lists:list): # the parameters, group by group
+    "Raise an error for a group holding a non-tensor, a tensor twice, a non-leaf tensor, or nothing to train."
+    seen = set()
+    for p in (p for pg in lists for p in pg):
+        if not isinstance(p, Tensor): raise TypeError(f"Parameters must be tensors. Received: {_short(p)}.")
+        if id(p) in seen:
+            raise ValueError(f"A parameter of shape {tuple(p.shape)} appears twice: each parameter must be in one "
+                             "group only. Received: duplicated parameters.")
+        if not (p.is_leaf or p.retains_grad):
+            raise ValueError(f"A tensor of shape {tuple(p.shape)} is the result of an operation, so backward gives it "
+                             f"no gradient. Received: a tensor with grad_fn={type(p.grad_fn).__name__}. Pass the "
+                             "parameters themselves (leaf tensors).")
+        seen.add(id(p))
+    if not seen:
+        raise ValueError(f"The optimizer got no parameters. Received: {len(lists)} empty group"
+                         f"{'s' if len(lists) > 1 else ''}. Check the splitter returns the model's parameters.")
+    if not any(p.requires_grad for pg in lists for p in pg):
+        raise ValueError(f"No tensor requires grad, so the optimizer would train nothing. Received: {len(seen)} "
+                         f"tensor{'s' if len(seen) > 1 else ''} with requires_grad=False. Pass the model's parameters, "
+                         "or call `requires_grad_()` on the tensors first.")
+
+# %% ../nbs/02_optimizer.ipynb #b73a487b
 def _split_groups(params) -> tuple[list, list]:
-    "Parameter lists and per-group hypers from a list of parameters, of lists, or of torch-style group dicts."
+    "Parameter lists and per-group hypers from a tensor, a list of tensors, of lists, or of torch-style dicts."
+    if isinstance(params, (Tensor, dict)): params = [params]   # one parameter (not its rows), or one group dict
+    if isinstance(params, nn.Module) or not isinstance(params, Iterable):
+        raise TypeError(f"The optimizer needs parameters: tensors, or groups of them. Received: {_short(params)}. "
+                        "Pass `model.parameters()` or a list of groups.")
+    once, kind = iter(params) is params, type(params).__name__   # an iterator (a generator) reads only once
     params = list(params)
-    if not params: raise ValueError("The optimizer got no parameters. Received: an empty list. Check the model "
-                                    "(and splitter) return parameters.")
-    if all(isinstance(o, Tensor) for o in params): return [params], [{}]
-    if any(isinstance(o, Tensor) for o in params):
+    if not params:
+        got = ("an iterator with nothing left in it (a generator such as `model.parameters()` can be read only "
+               "once: was it read before?)") if once else f"an empty {kind}"
+        raise ValueError(f"The optimizer got no parameters. Received: {got}. Pass the model's parameters, e.g. "
+                         "`model.parameters()` called afresh.")
+    if all(isinstance(o, Tensor) for o in params): lists, hypers = [params], [{}]
+    elif any(isinstance(o, Tensor) for o in params):
         raise TypeError("Pass a list of parameters (one group) or a list of groups, not a mix. Received: a list of "
                         f"{', '.join(sorted({type(o).__name__ for o in params}))}.")
-    lists, hypers = [], []
-    for g in params:
-        if isinstance(g, dict): g, hp = g['params'], {k: v for k, v in g.items() if k != 'params'}
-        else: hp = {}
-        lists.append([g] if isinstance(g, Tensor) else list(g))
-        hypers.append(hp)
-    seen = set()
-    for pg in lists:
-        for p in pg:
-            if id(p) in seen:
-                raise ValueError(f"A parameter of shape {tuple(p.shape)} appears twice: each parameter must be in one "
-                                 "group only. Received: duplicated parameters.")
-            seen.add(id(p))
+    else: lists, hypers = map(list, zip(*[_one_group(g) for g in params]))
+    _check_trainable(lists)
     return lists, hypers
 
 # %% ../nbs/02_optimizer.ipynb #3e880359
 class Optimizer(BaseOptimizer):
-    "fastai's optimizer: runs a list of stepper functions on every parameter, with hyper-parameters per group."
+    "fastai's optimizer: steppers run on each parameter (or a group stepper on each group), with hypers per group."
     _keep_on_clear = ('force_train', 'do_wd')
     def __init__(self,
                  params, # parameters (one group), or a list of groups: lists of parameters or torch-style dicts
                  cbs, # stepper functions (or one), run in order on each parameter by `step`
                  train_bn:bool=True, # kept for fastai compatibility; the `Learner` marks norm layers `force_train`
+                 group_step:Callable|None=None, # updates a whole group with the maths of `cbs`; None: run `cbs`
                  **defaults # hyper-parameters (one value, one per group, or a slice), e.g. lr=1e-3
                 ):
-        self.cbs, self.train_bn = listify(cbs), train_bn
+        self.cbs, self.train_bn, self.group_step = listify(cbs), train_bn, group_step
         self.param_lists, group_hypers = _split_groups(params)
         self.state, self.frozen_idx = defaultdict(dict), 0
         self.hypers = [{} for _ in self.param_lists]
@@ -318,11 +362,6 @@ class Optimizer(BaseOptimizer):
     def _set_hyper(self, k, values):
         for hp, v in zip(self.hypers, values): hp[k] = v
 
-    @property
-    def param_groups(self) -> list:
-        "A torch-like view, rebuilt on each access: one dict per group with its `params` and hypers."
-        return [{'params': pg, **hp} for pg, hp in zip(self.param_lists, self.hypers)]
-
     def zero_grad(self):
         "Set the gradient of every parameter to None (like torch's default)."
         for pg in self.param_lists:
@@ -330,25 +369,37 @@ class Optimizer(BaseOptimizer):
 
     @torch.no_grad()
     def step(self, closure=None): # optional function that recomputes the loss (and gradients) and returns it
-        "Update every parameter that has a gradient by running the steppers; return the closure's loss, if any."
+        "Update every parameter that has a gradient, group by group; return the closure's loss, if any."
         loss = None
         if closure is not None:
             with torch.enable_grad(): loss = closure()
         for pg, hyper in zip(self.param_lists, self.hypers):
-            for p in pg:
-                if p.grad is None: continue
-                state = self.state[p]
-                kwargs = {**state, **hyper}
-                for cb in self.cbs:
-                    new = cb(p, **kwargs)
-                    if new:
-                        state.update(new)
-                        kwargs.update(new)
+            if self.group_step is None: self._run_steppers(pg, hyper)
+            elif ps := [p for p in pg if p.grad is not None]: self.group_step(ps, [self.state[p] for p in ps], **hyper)
         return loss
 
     def clear_state(self):
         "Forget the statistics of every parameter (averages, step counts), keeping its `force_train`/`do_wd` flags."
         for p, st in self.state.items(): self.state[p] = {k: st[k] for k in self._keep_on_clear if k in st}
+
+# %% ../nbs/02_optimizer.ipynb #36fe50bf
+@patch(as_prop=True)
+def param_groups(self:Optimizer) -> list:
+    "A torch-like view, rebuilt on each access: one dict per group with its `params` and hypers."
+    return [{'params': pg, **hp} for pg, hp in zip(self.param_lists, self.hypers)]
+
+@patch
+def _run_steppers(self:Optimizer, pg:list, hyper:dict):
+    "Run the steppers on each parameter of `pg` that has a gradient."
+    for p in pg:
+        if p.grad is None: continue
+        state = self.state[p]
+        kwargs = {**state, **hyper}
+        for cb in self.cbs:
+            new = cb(p, **kwargs)
+            if new:
+                state.update(new)
+                kwargs.update(new)
 
 # %% ../nbs/02_optimizer.ipynb #5f805668
 def _check_state_shapes(where:str, st:dict, p:Tensor, current:dict):
@@ -409,6 +460,263 @@ def load_state_dict(self:Optimizer, sd:dict): # a dict from `Optimizer.state_dic
     self.state.clear()
     self.state.update(new_state)
 
+# %% ../nbs/02_optimizer.ipynb #e5832a50
+def _state_tensors(ps:list[Tensor], # the parameters
+                   states:list[dict], # their states
+                   name:str # the key of the tensor in the states, e.g. 'grad_avg'
+                  ) -> list[Tensor]:
+    "The state tensor `name` of each parameter, created as zeros on its first step."
+    return [st[name] if name in st else st.setdefault(name, torch.zeros_like(p)) for p, st in zip(ps, states)]
+
+def _next_steps(states:list[dict]) -> list[int]:
+    "Add one to the step count of each state and return the new counts."
+    steps = [st.get('step', 0) + 1 for st in states]
+    for st, s in zip(states, steps): st['step'] = s
+    return steps
+
+def _decays(states:list[dict], wd:float) -> list[bool]:
+    "Whether each parameter gets weight decay: `wd` is not 0 and its state doesn't say `do_wd=False`."
+    return [st.get('do_wd', True) for st in states] if wd != 0 else [False]*len(states)
+
+# %% ../nbs/02_optimizer.ipynb #bb2995b0
+def _split(keys:list, # one hashable key per item
+           *lists:list # lists aligned with `keys`
+          ) -> list[tuple]:
+    "Split the aligned `lists` by `keys`: a `(key, sublists)` pair per distinct key, in the order first seen."
+    if keys.count(keys[0]) == len(keys): return [(keys[0], lists)]
+    idx = {}
+    for i, k in enumerate(keys): idx.setdefault(k, []).append(i)
+    return [(k, [[lst[i] for i in ii] for lst in lists]) for k, ii in idx.items()]
+
+def _buckets(ps:list[Tensor], # parameters with a gradient
+             states:list[dict], # their states
+             wd:float, # weight decay of the group
+             *lists:list, # state tensors aligned with `ps`, split along with them
+             steps:bool=False, # count a step for each parameter, and split by step count
+             layouts:bool=False # split by device and dtype too
+            ) -> list[tuple]:
+    "Split a group into the buckets one kernel call can update: `(decay, [step,] [layout]), (ps, grads, *lists)`."
+    cols = [_decays(states, wd)]
+    if steps: cols.append(_next_steps(states))
+    if layouts: cols.append([(p.device, p.dtype) for p in ps])
+    return _split(list(zip(*cols)), ps, [p.grad for p in ps], *lists)
+
+# %% ../nbs/02_optimizer.ipynb #594eceae
+_FUSED_DEVICE_TYPES = tuple(getattr(_torch_optimizer, '_get_fused_kernels_supported_devices', lambda: ['cuda'])())
+_FUSED_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+def _can_fuse(ps:list[Tensor]) -> bool:
+    "Whether one call of torch's fused kernels can update `ps`: one device that has them, one floating dtype."
+    layouts = {(p.device, p.dtype) for p in ps}
+    if len(layouts) != 1: return False
+    device, dtype = layouts.pop()
+    return device.type in _FUSED_DEVICE_TYPES and dtype in _FUSED_DTYPES
+
+def _foreach_wd(ps:list[Tensor], # parameters
+                grads:list[Tensor], # their gradients
+                lr:float, # learning rate
+                wd:float, # weight decay (0: none)
+                decouple_wd:bool # True: shrink the parameters; False: add `wd*p` to the gradients
+               ) -> list[Tensor]:
+    "Apply weight decay to `ps` (decoupled) or to new copies of `grads` (L2); return the gradients to use."
+    if wd == 0: return grads
+    if not decouple_wd: return torch._foreach_add(grads, ps, alpha=wd)
+    torch._foreach_mul_(ps, 1 - lr*wd)
+    return grads
+
+# %% ../nbs/02_optimizer.ipynb #e7db9e6b
+def sgd_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                   states:list[dict], # their states
+                   lr:float, # learning rate
+                   mom:float=0., # momentum (used when `with_mom`)
+                   wd:float=0., # weight decay
+                   with_mom:bool=False, # keep a momentum buffer (`grad_avg`)
+                   decouple_wd:bool=True, # True: decoupled weight decay; False: L2 regularisation
+                   fused:bool|None=None, # use torch's fused kernel; None: where the device and dtypes allow
+                   **kwargs):
+    "SGD, with momentum when `with_mom`, on a whole group: torch's fused kernel, or `torch._foreach_*` operations."
+    bufs = _state_tensors(ps, states, 'grad_avg') if with_mom else ps   # `ps`: a stand-in, split and unused
+    if fused is None: fused = hasattr(torch, '_fused_sgd_') and _can_fuse(ps)
+    for (decay,), (ps_, gs, bs) in _buckets(ps, states, wd, bufs):
+        wd_ = wd if decay else 0.
+        if fused:
+            if decouple_wd: _foreach_wd(ps_, gs, lr, wd_, True)
+            torch._fused_sgd_(ps_, gs, bs if with_mom else [], weight_decay=0. if decouple_wd else wd_,
+                              momentum=mom if with_mom else 0., lr=lr, dampening=0., nesterov=False, maximize=False,
+                              is_first_step=False)
+            continue
+        gs = _foreach_wd(ps_, gs, lr, wd_, decouple_wd)
+        if with_mom:
+            torch._foreach_mul_(bs, mom)
+            torch._foreach_add_(bs, gs)
+        torch._foreach_add_(ps_, bs if with_mom else gs, alpha=-lr)
+
+# %% ../nbs/02_optimizer.ipynb #b0d9f162
+def _average_grads(avgs:list[Tensor], grads:list[Tensor], mom:float, dampening:bool):
+    "`average_grad` on lists: `avgs` becomes `mom*avgs + grads` (times `1-mom` when `dampening`)."
+    if dampening: torch._foreach_lerp_(avgs, grads, 1-mom)
+    else:
+        torch._foreach_mul_(avgs, mom)
+        torch._foreach_add_(avgs, grads)
+
+def _average_sqr_grads(sqrs:list[Tensor], grads:list[Tensor], sqr_mom:float):
+    "`average_sqr_grad` on lists (with dampening): `sqrs` becomes `sqr_mom*sqrs + (1-sqr_mom)*grads**2`."
+    torch._foreach_mul_(sqrs, sqr_mom)
+    torch._foreach_addcmul_(sqrs, grads, grads, value=1-sqr_mom)
+
+def _debiased_denom(sqrs:list[Tensor], sqr_mom:float, step:int, eps:float) -> list[Tensor]:
+    "New tensors: the root of the debiased `sqrs`, plus `eps`."
+    denom = torch._foreach_div(sqrs, debias(sqr_mom, 1-sqr_mom, step))
+    torch._foreach_sqrt_(denom)
+    if eps: torch._foreach_add_(denom, eps)
+    return denom
+
+# %% ../nbs/02_optimizer.ipynb #67aa224f
+def rms_prop_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                        states:list[dict], # their states
+                        lr:float, # learning rate
+                        sqr_mom:float, # decay of `sqr_avg`
+                        eps:float, # added to the denominator
+                        mom:float=0., # momentum (used when `with_mom`)
+                        wd:float=0., # weight decay
+                        with_mom:bool=False, # keep an average of the gradients (`grad_avg`)
+                        decouple_wd:bool=True, # True: decoupled weight decay; False: L2 regularisation
+                        **kwargs):
+    "RMSProp on a whole group, with `torch._foreach_*` operations."
+    sqrs = _state_tensors(ps, states, 'sqr_avg')
+    avgs = _state_tensors(ps, states, 'grad_avg') if with_mom else sqrs   # `sqrs`: a stand-in, split and unused
+    for (decay,), (ps_, gs, sq, av) in _buckets(ps, states, wd, sqrs, avgs):
+        gs = _foreach_wd(ps_, gs, lr, wd if decay else 0., decouple_wd)
+        _average_sqr_grads(sq, gs, sqr_mom)
+        if with_mom: _average_grads(av, gs, mom, dampening=False)
+        denom = torch._foreach_sqrt(sq)
+        torch._foreach_add_(denom, eps)
+        torch._foreach_addcdiv_(ps_, av if with_mom else gs, denom, value=-lr)
+
+# %% ../nbs/02_optimizer.ipynb #af475a24
+def adam_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                    states:list[dict], # their states
+                    lr:float, # learning rate
+                    mom:float, # decay of `grad_avg` (Adam's first beta)
+                    sqr_mom:float, # decay of `sqr_avg` (Adam's second beta)
+                    eps:float, # added to the denominator
+                    wd:float=0., # weight decay
+                    decouple_wd:bool=True, # True: decoupled weight decay (AdamW); False: L2 regularisation
+                    fused:bool|None=None, # use torch's fused kernel; None: where the device and dtypes allow
+                    **kwargs):
+    "Adam on a whole group: torch's fused kernel, or `torch._foreach_*` operations."
+    avgs, sqrs = _state_tensors(ps, states, 'grad_avg'), _state_tensors(ps, states, 'sqr_avg')
+    if fused is None: fused = _can_fuse(ps)
+    for (decay, step), (ps_, gs, av, sq) in _buckets(ps, states, wd, avgs, sqrs, steps=True):
+        wd_ = wd if decay else 0.
+        if fused:
+            fused_adam = torch._fused_adamw_ if decouple_wd else torch._fused_adam_
+            step_t = torch.full((), step, dtype=torch.float32, device=ps_[0].device)   # read by the kernel
+            fused_adam(ps_, gs, av, sq, [], [step_t]*len(ps_), lr=lr, beta1=mom, beta2=sqr_mom, weight_decay=wd_,
+                       eps=eps, amsgrad=False, maximize=False)
+            continue
+        gs = _foreach_wd(ps_, gs, lr, wd_, decouple_wd)
+        _average_grads(av, gs, mom, dampening=True)
+        _average_sqr_grads(sq, gs, sqr_mom)
+        torch._foreach_addcdiv_(ps_, av, _debiased_denom(sq, sqr_mom, step, eps), value=-lr/debias(mom, 1-mom, step))
+
+# %% ../nbs/02_optimizer.ipynb #15b779c2
+def radam_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                     states:list[dict], # their states
+                     lr:float, # learning rate
+                     mom:float, # decay of `grad_avg`
+                     sqr_mom:float, # decay of `sqr_avg`
+                     eps:float, # added to the denominator
+                     beta:float=0., # when not 0, smooth the denominator with `softplus(denom, beta)`
+                     wd:float=0., # weight decay
+                     decouple_wd:bool=True, # True: decoupled weight decay; False: L2 regularisation
+                     **kwargs):
+    "RAdam on a whole group, with `torch._foreach_*` operations."
+    avgs, sqrs = _state_tensors(ps, states, 'grad_avg'), _state_tensors(ps, states, 'sqr_avg')
+    for (decay, step), (ps_, gs, av, sq) in _buckets(ps, states, wd, avgs, sqrs, steps=True):
+        gs = _foreach_wd(ps_, gs, lr, wd if decay else 0., decouple_wd)
+        _average_grads(av, gs, mom, dampening=True)
+        _average_sqr_grads(sq, gs, sqr_mom)
+        debias1, r_inf = debias(mom, 1-mom, step), 2/(1-sqr_mom) - 1
+        r = r_inf - 2*step*sqr_mom**step/(1-sqr_mom**step)
+        if r <= 5:
+            torch._foreach_add_(ps_, av, alpha=-lr/debias1)
+            continue
+        v = math.sqrt(((r-4) * (r-2) * r_inf)/((r_inf-4) * (r_inf-2) * r))
+        denom = _debiased_denom(sq, sqr_mom, step, eps)
+        if beta: denom = [F.softplus(d, beta) for d in denom]
+        torch._foreach_addcdiv_(ps_, av, denom, value=-lr*v/debias1)
+
+# %% ../nbs/02_optimizer.ipynb #36ce1288
+def qhadam_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                      states:list[dict], # their states
+                      lr:float, # learning rate
+                      mom:float, # decay of `grad_avg`
+                      sqr_mom:float, # decay of `sqr_avg`
+                      nu_1:float, # weight of the averaged gradient against the raw gradient
+                      nu_2:float, # weight of the averaged squared gradient against the raw one
+                      eps:float, # added to the denominator
+                      wd:float=0., # weight decay
+                      decouple_wd:bool=True, # True: decoupled weight decay; False: L2 regularisation
+                      **kwargs):
+    "QHAdam on a whole group, with `torch._foreach_*` operations."
+    avgs, sqrs = _state_tensors(ps, states, 'grad_avg'), _state_tensors(ps, states, 'sqr_avg')
+    for (decay, step), (ps_, gs, av, sq) in _buckets(ps, states, wd, avgs, sqrs, steps=True):
+        gs = _foreach_wd(ps_, gs, lr, wd if decay else 0., decouple_wd)
+        _average_grads(av, gs, mom, dampening=True)
+        _average_sqr_grads(sq, gs, sqr_mom)
+        num = torch._foreach_mul(av, nu_1/debias(mom, 1-mom, step))
+        torch._foreach_add_(num, gs, alpha=1-nu_1)
+        denom = torch._foreach_mul(sq, nu_2/debias(sqr_mom, 1-sqr_mom, step))
+        torch._foreach_addcmul_(denom, gs, gs, value=1-nu_2)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, eps)
+        torch._foreach_addcdiv_(ps_, num, denom, value=-lr)
+
+# %% ../nbs/02_optimizer.ipynb #bbc27a78
+def larc_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                    states:list[dict], # their states
+                    lr:float, # learning rate
+                    trust_coeff:float, # scale of the layer-wise rates
+                    eps:float, # added to the denominator
+                    wd:float=0., # weight decay (also counted in the gradient norm)
+                    mom:float=0., # momentum (used when `with_mom`)
+                    with_mom:bool=False, # keep a momentum buffer (`grad_avg`)
+                    clip:bool=True, # never give a layer a rate above `lr`
+                    decouple_wd:bool=True, # True: decoupled weight decay; False: L2 regularisation
+                    **kwargs):
+    "LARC on a whole group, with `torch._foreach_*` operations."
+    avgs = _state_tensors(ps, states, 'grad_avg') if with_mom else ps   # `ps`: a stand-in, split and unused
+    for (decay, _), (ps_, gs, av) in _buckets(ps, states, wd, avgs, layouts=True):
+        gs = _foreach_wd(ps_, gs, lr, wd if decay else 0., decouple_wd)
+        if with_mom: _average_grads(av, gs, mom, dampening=False)
+        p_norm, g_norm = torch.stack(torch._foreach_norm(ps_)), torch.stack(torch._foreach_norm(gs))
+        local_lr = p_norm.mul(lr*trust_coeff).div_(g_norm.add(p_norm, alpha=wd).add_(eps))
+        if clip: local_lr.clamp_(max=lr)
+        torch._foreach_addcmul_(ps_, av if with_mom else gs, local_lr.unbind(), value=-1)
+
+# %% ../nbs/02_optimizer.ipynb #9ac26b3f
+def lamb_group_step(ps:list[Tensor], # the parameters of a group that have a gradient
+                    states:list[dict], # their states
+                    lr:float, # learning rate
+                    mom:float, # decay of `grad_avg`
+                    sqr_mom:float, # decay of `sqr_avg`
+                    eps:float, # added to the denominator
+                    wd:float=0., # weight decay
+                    decouple_wd:bool=True, # True: decoupled weight decay; False: L2 regularisation
+                    **kwargs):
+    "LAMB on a whole group, with `torch._foreach_*` operations."
+    avgs, sqrs = _state_tensors(ps, states, 'grad_avg'), _state_tensors(ps, states, 'sqr_avg')
+    for (decay, step, _), (ps_, gs, av, sq) in _buckets(ps, states, wd, avgs, sqrs, steps=True, layouts=True):
+        gs = _foreach_wd(ps_, gs, lr, wd if decay else 0., decouple_wd)
+        _average_grads(av, gs, mom, dampening=True)
+        _average_sqr_grads(sq, gs, sqr_mom)
+        upd = torch._foreach_div(av, _debiased_denom(sq, sqr_mom, step, eps))
+        torch._foreach_div_(upd, debias(mom, 1-mom, step))
+        r1, r2 = torch.stack(torch._foreach_norm(ps_)), torch.stack(torch._foreach_norm(upd))   # ratio of root means
+        q = torch.where((r1 == 0) | (r2 == 0), 1., (r1/r2).clamp_(max=10.)).mul_(lr)          # squares = of norms
+        torch._foreach_addcmul_(ps_, upd, q.unbind(), value=-1)
+
 # %% ../nbs/02_optimizer.ipynb #e274ce88
 def SGD(params, # parameters, or a list of groups
         lr:float, # learning rate
@@ -419,7 +727,8 @@ def SGD(params, # parameters, or a list of groups
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     if mom != 0: cbs.append(average_grad)
     cbs.append(sgd_step if mom == 0 else momentum_step)
-    return Optimizer(params, cbs, lr=lr, mom=mom, wd=wd)
+    return Optimizer(params, cbs, lr=lr, mom=mom, wd=wd,
+                     group_step=partial(sgd_group_step, with_mom=mom != 0, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #19763f40
 def RMSProp(params, # parameters, or a list of groups
@@ -433,7 +742,8 @@ def RMSProp(params, # parameters, or a list of groups
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     cbs += [average_sqr_grad] if mom == 0 else [average_grad, average_sqr_grad]
     cbs.append(rms_prop_step)
-    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd,
+                     group_step=partial(rms_prop_group_step, with_mom=mom != 0, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #8a7e0e6c
 def Adam(params, # parameters, or a list of groups
@@ -446,7 +756,8 @@ def Adam(params, # parameters, or a list of groups
     "Adam, with decoupled weight decay by default (AdamW)."
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     cbs += [partial(average_grad, dampening=True), average_sqr_grad, step_stat, adam_step]
-    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd,
+                     group_step=partial(adam_group_step, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #b9c286a9
 def RAdam(params, # parameters, or a list of groups
@@ -460,7 +771,8 @@ def RAdam(params, # parameters, or a list of groups
     "RAdam: Adam with a rectified adaptive learning rate (momentum SGD for the first steps)."
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     cbs += [partial(average_grad, dampening=True), average_sqr_grad, step_stat, radam_step]
-    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, beta=beta)
+    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, beta=beta,
+                     group_step=partial(radam_group_step, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #527c7ebc
 def QHAdam(params, # parameters, or a list of groups
@@ -475,7 +787,8 @@ def QHAdam(params, # parameters, or a list of groups
     "QHAdam: quasi-hyperbolic Adam, mixing raw gradients with their averages."
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     cbs += [partial(average_grad, dampening=True), partial(average_sqr_grad, dampening=True), step_stat, qhadam_step]
-    return Optimizer(params, cbs, lr=lr, nu_1=nu_1, nu_2=nu_2, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+    return Optimizer(params, cbs, lr=lr, nu_1=nu_1, nu_2=nu_2, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd,
+                     group_step=partial(qhadam_group_step, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #5ac9c9bd
 def Larc(params, # parameters, or a list of groups
@@ -490,7 +803,8 @@ def Larc(params, # parameters, or a list of groups
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     if mom != 0: cbs.append(average_grad)
     cbs += [partial(larc_layer, clip=clip), larc_step]
-    return Optimizer(params, cbs, lr=lr, mom=mom, trust_coeff=trust_coeff, eps=eps, wd=wd)
+    return Optimizer(params, cbs, lr=lr, mom=mom, trust_coeff=trust_coeff, eps=eps, wd=wd,
+                     group_step=partial(larc_group_step, with_mom=mom != 0, clip=clip, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #aedacb0c
 def Lamb(params, # parameters, or a list of groups
@@ -503,7 +817,8 @@ def Lamb(params, # parameters, or a list of groups
     "LAMB: Adam with a per-layer trust ratio, for large batches."
     cbs = [weight_decay] if decouple_wd else [l2_reg]
     cbs += [partial(average_grad, dampening=True), average_sqr_grad, step_stat, lamb_step]
-    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+    return Optimizer(params, cbs, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd,
+                     group_step=partial(lamb_group_step, decouple_wd=decouple_wd))
 
 # %% ../nbs/02_optimizer.ipynb #b4e203bd
 class Lookahead(BaseOptimizer):
@@ -520,61 +835,64 @@ class Lookahead(BaseOptimizer):
 
     def _init_state(self): self.count, self.slow_weights = 0, None
     @property
-    def param_lists(self) -> list: return self.opt.param_lists
-    @property
     def hypers(self) -> list: return self.opt.hypers
-    @property
-    def state(self) -> dict: return self.opt.state
     @property
     def param_groups(self) -> list: return self.opt.param_groups
     def _set_hyper(self, k, values): self.opt._set_hyper(k, values)
 
-    def zero_grad(self):
-        "The inner optimizer's `zero_grad`."
-        self.opt.zero_grad()
+    def state_dict(self) -> dict:
+        "The inner optimizer's state dict, with the step `count` and the `slow_weights` added."
+        return {**self.opt.state_dict(), 'count': self.count, 'slow_weights': self.slow_weights}
 
-    @torch.no_grad()
-    def step(self, closure=None): # optional function that recomputes the loss and returns it
-        "Take a step with the inner optimizer; every `k` steps, update the slow weights and restart from them."
-        if self.slow_weights is None:
-            self.slow_weights = [[p.detach().clone() for p in pg] for pg in self.param_lists]
-        loss = self.opt.step(closure)
-        self.count += 1
-        if self.count % self.k: return loss
-        for slow_pg, fast_pg in zip(self.slow_weights, self.param_lists):
-            for slow, fast in zip(slow_pg, fast_pg):
-                slow.lerp_(fast, self.alpha)
-                fast.copy_(slow)
-        return loss
+    def load_state_dict(self, sd:dict): # a dict from `Lookahead.state_dict`
+        "Load `sd` after checking it matches this optimizer; on error nothing changes."
+        if not isinstance(sd, dict) or not {'count', 'slow_weights'} <= set(sd):
+            raise ValueError("`Lookahead.load_state_dict` expects the dict `Lookahead.state_dict` returns, with 'count' "
+                             f"and 'slow_weights'. Received: {type(sd).__name__}"
+                             f"{' with keys '+str(sorted(sd)) if isinstance(sd, dict) else ''}.")
+        slow = sd['slow_weights']
+        if slow is not None:
+            _check_groups([len(pg) for pg in slow], [len(pg) for pg in self.param_lists], 'slow weights')
+            for i, (slow_pg, pg) in enumerate(zip(slow, self.param_lists)):
+                for j, (s, p) in enumerate(zip(slow_pg, pg)):
+                    _check_state_shapes(f"parameter {j} of group {i}", {'slow_weight': s}, p, {})
+        self.opt.load_state_dict({k: v for k, v in sd.items() if k not in ('count', 'slow_weights')})
+        self.count = sd['count']
+        self.slow_weights = None if slow is None else [[_to_param(s, p) for s, p in zip(slow_pg, pg)]
+                                                       for slow_pg, pg in zip(slow, self.param_lists)]
 
-    def clear_state(self):
-        "Clear the inner optimizer's state and forget the slow weights."
-        self.opt.clear_state()
-        self._init_state()
+# %% ../nbs/02_optimizer.ipynb #98b056fc
+@patch(as_prop=True)
+def param_lists(self:Lookahead) -> list: return self.opt.param_lists
 
-# %% ../nbs/02_optimizer.ipynb #3a81d972
+@patch(as_prop=True)
+def state(self:Lookahead) -> dict: return self.opt.state
+
 @patch
-def state_dict(self:Lookahead) -> dict:
-    "The inner optimizer's state dict, with the step `count` and the `slow_weights` added."
-    return {**self.opt.state_dict(), 'count': self.count, 'slow_weights': self.slow_weights}
+def zero_grad(self:Lookahead):
+    "The inner optimizer's `zero_grad`."
+    self.opt.zero_grad()
 
 @patch
-def load_state_dict(self:Lookahead, sd:dict): # a dict from `Lookahead.state_dict`
-    "Load `sd` after checking it matches this optimizer; on error nothing changes."
-    if not isinstance(sd, dict) or not {'count', 'slow_weights'} <= set(sd):
-        raise ValueError("`Lookahead.load_state_dict` expects the dict `Lookahead.state_dict` returns, with 'count' "
-                         f"and 'slow_weights'. Received: {type(sd).__name__}"
-                         f"{' with keys '+str(sorted(sd)) if isinstance(sd, dict) else ''}.")
-    slow = sd['slow_weights']
-    if slow is not None:
-        _check_groups([len(pg) for pg in slow], [len(pg) for pg in self.param_lists], 'slow weights')
-        for i, (slow_pg, pg) in enumerate(zip(slow, self.param_lists)):
-            for j, (s, p) in enumerate(zip(slow_pg, pg)):
-                _check_state_shapes(f"parameter {j} of group {i}", {'slow_weight': s}, p, {})
-    self.opt.load_state_dict({k: v for k, v in sd.items() if k not in ('count', 'slow_weights')})
-    self.count = sd['count']
-    self.slow_weights = None if slow is None else [[_to_param(s, p) for s, p in zip(slow_pg, pg)]
-                                                   for slow_pg, pg in zip(slow, self.param_lists)]
+@torch.no_grad()
+def step(self:Lookahead, closure=None): # optional function that recomputes the loss and returns it
+    "Take a step with the inner optimizer; every `k` steps, update the slow weights and restart from them."
+    if self.slow_weights is None:
+        self.slow_weights = [[p.detach().clone() for p in pg] for pg in self.param_lists]
+    loss = self.opt.step(closure)
+    self.count += 1
+    if self.count % self.k: return loss
+    for slow_pg, fast_pg in zip(self.slow_weights, self.param_lists):
+        if not slow_pg: continue
+        torch._foreach_lerp_(slow_pg, fast_pg, self.alpha)
+        torch._foreach_copy_(fast_pg, slow_pg)
+    return loss
+
+@patch
+def clear_state(self:Lookahead):
+    "Clear the inner optimizer's state and forget the slow weights."
+    self.opt.clear_state()
+    self._init_state()
 
 # %% ../nbs/02_optimizer.ipynb #d8302e60
 def ranger(params, # parameters, or a list of groups
@@ -637,47 +955,48 @@ def _build_torch_opt(params, opt, convert_groups:bool, kwargs:dict):
                         f"opt={opt!r}.")
     return res
 
+# %% ../nbs/02_optimizer.ipynb #99f053ec
+def _checked_torch_state(sd, # a torch optimizer state dict
+                         param_lists:list, # the parameters of each group of the optimizer that loads it
+                         current:dict): # that optimizer's state, per parameter
+    "A copy of `sd` to give torch's `load_state_dict`, after checking it fits `param_lists`; a clear error otherwise."
+    if not isinstance(sd, dict) or not {'state', 'param_groups'} <= set(sd):
+        keys = f" with keys {sorted(sd)}" if isinstance(sd, dict) else ''
+        raise ValueError("`OptimWrapper.load_state_dict` expects a torch optimizer state dict, with 'state' and "
+                         f"'param_groups'. Received: {type(sd).__name__}{keys}. (`Optimizer.state_dict` dicts load "
+                         "into an `Optimizer`.)")
+    _check_groups([len(g['params']) for g in sd['param_groups']], [len(pg) for pg in param_lists], 'param_groups')
+    params = {i: p for i, p in zip((i for g in sd['param_groups'] for i in g['params']), (p for pg in param_lists for p in pg))}
+    for i, st in sd['state'].items():
+        if i not in params:
+            raise ValueError(f"The state dict has state for parameter {i!r}, which none of its param groups lists. "
+                             "Received: a damaged state dict.")
+        _check_state_shapes(f"parameter {i}", st, params[i], current.get(params[i], {}))
+    state = {i: {k: v.clone() if isinstance(v, Tensor) else v for k, v in st.items()} for i, st in sd['state'].items()}
+    return {**sd, 'state': state}
+
 # %% ../nbs/02_optimizer.ipynb #16384728
 class OptimWrapper(BaseOptimizer):
     "Any `torch.optim` optimizer behind the interface of `Optimizer`, with fastai's hyper-parameter names."
+    @property
+    def param_lists(self) -> list:
+        "The parameters of each group."
+        return [pg['params'] for pg in self.opt.param_groups]
+
     def __init__(self,
                  params=None, # parameters or groups, when `opt` is a class (or a function building an optimizer)
                  opt=None, # a torch optimizer class such as `torch.optim.AdamW`, or an optimizer already built
                  hp_map:dict|None=None, # torch name -> our name (`'betas__0'`: `betas[0]`); None: `pytorch_hp_map`
                  convert_groups:bool=True, # turn groups into torch's param-group dicts before building `opt`
+                 fused:bool|None=None, # passed to `opt` unless None: torch's fused kernel (Adam, AdamW, SGD ...)
+                 foreach:bool|None=None, # passed to `opt` unless None: torch's implementation on lists of tensors
                  **kwargs # passed to `opt` when it is built, e.g. lr=1e-3
                 ):
+        kwargs |= {k: v for k, v in (('fused', fused), ('foreach', foreach)) if v is not None}
         self.opt = _build_torch_opt(params, opt, convert_groups, kwargs)
         self.fwd_map = dict(pytorch_hp_map if hp_map is None else hp_map)
         self.state, self.frozen_idx = defaultdict(dict), 0
         self._refresh()
-
-    def _refresh(self):
-        "Work out where each hyper-parameter lives in torch's param groups."
-        self._plans = [_hyper_plan(pg, self.fwd_map) for pg in self.opt.param_groups]
-        self.bwd_map = {}
-        for plan in self._plans:
-            for name, k, i in plan:
-                locs = self.bwd_map.setdefault(name, [])
-                if (k, i) not in locs: locs.append((k, i))
-
-    @property
-    def hypers(self) -> list:
-        "The hyper-parameters of each group under our names, read from torch's param groups."
-        pgs = self.opt.param_groups
-        if len(pgs) != len(self._plans): self._refresh()
-        return [{n: pg[k] if i is None else pg[k][i] for n, k, i in plan} for pg, plan in zip(pgs, self._plans)]
-
-    def _set_hyper(self, k, values):
-        locs = self.bwd_map.get(k, [(k, None)])
-        for pg, v in zip(self.opt.param_groups, values):
-            for key, i in locs: pg[key] = v if i is None else (*pg[key][:i], v, *pg[key][i+1:])
-        if k not in self.bwd_map: self._refresh()
-
-    @property
-    def param_lists(self) -> list:
-        "The parameters of each group."
-        return [pg['params'] for pg in self.opt.param_groups]
 
     @property
     def param_groups(self) -> list:
@@ -696,28 +1015,36 @@ class OptimWrapper(BaseOptimizer):
         "Forget torch's state (momentum buffers, step counts ...); torch rebuilds it at the next step."
         self.opt.state.clear()
 
-# %% ../nbs/02_optimizer.ipynb #3668f3b7
+    def state_dict(self) -> dict:
+        "Torch's state dict of the wrapped optimizer."
+        return self.opt.state_dict()
+
+    def load_state_dict(self, sd:dict): # a torch optimizer state dict
+        "Load torch's state dict `sd` after checking it matches this optimizer; on error nothing changes."
+        self.opt.load_state_dict(_checked_torch_state(sd, self.param_lists, self.opt.state))
+        self._refresh()
+
+# %% ../nbs/02_optimizer.ipynb #c59a4460
 @patch
-def state_dict(self:OptimWrapper) -> dict:
-    "Torch's state dict of the wrapped optimizer."
-    return self.opt.state_dict()
+def _refresh(self:OptimWrapper):
+    "Work out where each hyper-parameter lives in torch's param groups."
+    self._plans = [_hyper_plan(pg, self.fwd_map) for pg in self.opt.param_groups]
+    self.bwd_map = {}
+    for plan in self._plans:
+        for name, k, i in plan:
+            locs = self.bwd_map.setdefault(name, [])
+            if (k, i) not in locs: locs.append((k, i))
+
+@patch(as_prop=True)
+def hypers(self:OptimWrapper) -> list:
+    "The hyper-parameters of each group under our names, read from torch's param groups."
+    pgs = self.opt.param_groups
+    if len(pgs) != len(self._plans): self._refresh()
+    return [{n: pg[k] if i is None else pg[k][i] for n, k, i in plan} for pg, plan in zip(pgs, self._plans)]
 
 @patch
-def load_state_dict(self:OptimWrapper, sd:dict): # a torch optimizer state dict
-    "Load torch's state dict `sd` after checking it matches this optimizer; on error nothing changes."
-    if not isinstance(sd, dict) or not {'state', 'param_groups'} <= set(sd):
-        keys = f" with keys {sorted(sd)}" if isinstance(sd, dict) else ''
-        raise ValueError("`OptimWrapper.load_state_dict` expects a torch optimizer state dict, with 'state' and "
-                         f"'param_groups'. Received: {type(sd).__name__}{keys}. (`Optimizer.state_dict` dicts load "
-                         "into an `Optimizer`.)")
-    _check_groups([len(g['params']) for g in sd['param_groups']], [len(pg) for pg in self.param_lists], 'param_groups')
-    params = {i: p for i, p in zip((i for g in sd['param_groups'] for i in g['params']),
-                                   (p for pg in self.param_lists for p in pg))}
-    for i, st in sd['state'].items():
-        if i not in params:
-            raise ValueError(f"The state dict has state for parameter {i!r}, which none of its param groups lists. "
-                             "Received: a damaged state dict.")
-        _check_state_shapes(f"parameter {i}", st, params[i], self.opt.state.get(params[i], {}))
-    state = {i: {k: v.clone() if isinstance(v, Tensor) else v for k, v in st.items()} for i, st in sd['state'].items()}
-    self.opt.load_state_dict({**sd, 'state': state})
-    self._refresh()
+def _set_hyper(self:OptimWrapper, k, values):
+    locs = self.bwd_map.get(k, [(k, None)])
+    for pg, v in zip(self.opt.param_groups, values):
+        for key, i in locs: pg[key] = v if i is None else (*pg[key][:i], v, *pg[key][i+1:])
+    if k not in self.bwd_map: self._refresh()
