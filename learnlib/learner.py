@@ -26,7 +26,8 @@ from .callbacks import (Callback, TrainEvalCallback, ProgressCallback, GatherPre
                                 CancelFitException, CancelStepException, CancelBackwardException)
 from .callbacks import _events, _inner_loop
 from .metrics import Metric, AvgLoss, AvgSmoothLoss, mk_metric
-from .serialization import LoadError, atomic_write, save_model, load_model, _is_path, _file_name, _open_error
+from .serialization import (LoadError, atomic_write, save_model, load_model, _is_path, _file_name, _open_error,
+                                    _check_zip_crc)
 
 # %% auto #0
 __all__ = ['Prediction', 'Learner', 'Recorder', 'to_detach_from_dl', 'load_learner']
@@ -1077,9 +1078,11 @@ def load_learner(fname:str|Path, # a file written by `Learner.export` (or an ope
                          "contains. Pass trusted=True if you made this file or trust its source. Received: "
                          f"trusted={trusted!r}. (To load weights safely, use `Learner.load` or `load_model`.)")
     device = 'cpu' if cpu else default_device()
+    if _is_path(fname) and not Path(fname).exists(): raise FileNotFoundError(f"No such file. Received: {str(fname)!r}.")
+    _check_zip_crc(fname)
     try: res = torch.load(fname, map_location=device, pickle_module=pickle_module, weights_only=False)
     except (AttributeError, ModuleNotFoundError) as e: raise _missing_code_error(fname, e) from e
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as e: raise _open_error(fname, e) from e
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as e: raise _open_error(fname, e) from e
     if not isinstance(res, Learner):
         raise LoadError(fname, f"does not hold a Learner. Received: {type(res).__name__}. Use a file from "
                         "`Learner.export`.")

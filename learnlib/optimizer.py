@@ -26,7 +26,7 @@ __all__ = ['pytorch_hp_map', 'sgd_step', 'weight_decay', 'l2_reg', 'average_grad
            'larc_step', 'lamb_step', 'BaseOptimizer', 'Optimizer', 'sgd_group_step', 'rms_prop_group_step',
            'adam_group_step', 'radam_group_step', 'qhadam_group_step', 'larc_group_step', 'lamb_group_step', 'SGD',
            'RMSProp', 'Adam', 'RAdam', 'QHAdam', 'Larc', 'Lamb', 'Lookahead', 'ranger', 'convert_params',
-           'OptimWrapper']
+           'OptimWrapper', 'optimizer_kind']
 
 # %% ../nbs/02_optimizer.ipynb #ebbb245c
 def sgd_step(p:Tensor, # the parameter, with its gradient in `p.grad`
@@ -432,6 +432,25 @@ def _check_groups(counts:list, expected:list, what:str):
         raise ValueError(f"The state dict has {counts} parameters per group but this optimizer has {expected}. "
                          f"Received: {what} for {counts} parameters. Load it into the model it was saved with.")
 
+# what torch keeps in a param group besides the hyper-parameters (it fills them in when a state dict lacks them)
+_torch_bookkeeping = {'params', 'foreach', 'maximize', 'capturable', 'differentiable', 'fused', 'initial_lr',
+                      'decoupled_weight_decay'}
+
+def _hyper_names(sd:dict) -> list|None:
+    "The names of the hyper-parameters of each group of the state dict `sd` (learnlib's or torch's)."
+    if 'hypers' in sd: return [sorted(h) for h in sd['hypers']]
+    if 'param_groups' in sd: return [sorted(k for k in g if k not in _torch_bookkeeping) for g in sd['param_groups']]
+    return None
+
+def _check_same_kind(sd:dict, own:dict):
+    "Raise a ValueError when the state dict `sd` comes from another kind of optimizer than the one whose state is `own`."
+    saved, mine = _hyper_names(sd), _hyper_names(own)
+    if saved is None or mine is None or saved == mine: return
+    diff = next(i for i, (a, b) in enumerate(zip(saved, mine)) if a != b) if len(saved) == len(mine) else 0
+    raise ValueError(f"The state dict comes from another kind of optimizer: its group {diff} has the hyper-parameters "
+                     f"{saved[diff]}, and this optimizer's has {mine[diff] if diff < len(mine) else []}. Received: the "
+                     "state of another optimizer. Load it into the optimizer it was saved from (the same `opt_func`).")
+
 # %% ../nbs/02_optimizer.ipynb #74808df2
 @patch
 def state_dict(self:Optimizer) -> dict:
@@ -454,6 +473,7 @@ def load_state_dict(self:Optimizer, sd:dict): # a dict from `Optimizer.state_dic
     for i, (pg, states) in enumerate(zip(self.param_lists, sd['state'])):
         for j, (p, st) in enumerate(zip(pg, states)):
             _check_state_shapes(f"parameter {j} of group {i}", st, p, self.state.get(p, {}))
+    _check_same_kind(sd, {'hypers': self.hypers})
     new_state = {p: {k: _to_param(v, p) for k, v in st.items()}
                  for pg, states in zip(self.param_lists, sd['state']) for p, st in zip(pg, states)}
     self.hypers = [dict(hp) for hp in sd['hypers']]
@@ -958,7 +978,8 @@ def _build_torch_opt(params, opt, convert_groups:bool, kwargs:dict):
 # %% ../nbs/02_optimizer.ipynb #99f053ec
 def _checked_torch_state(sd, # a torch optimizer state dict
                          param_lists:list, # the parameters of each group of the optimizer that loads it
-                         current:dict): # that optimizer's state, per parameter
+                         current:dict, # that optimizer's state, per parameter
+                         groups:list): # that optimizer's param groups
     "A copy of `sd` to give torch's `load_state_dict`, after checking it fits `param_lists`; a clear error otherwise."
     if not isinstance(sd, dict) or not {'state', 'param_groups'} <= set(sd):
         keys = f" with keys {sorted(sd)}" if isinstance(sd, dict) else ''
@@ -966,6 +987,7 @@ def _checked_torch_state(sd, # a torch optimizer state dict
                          f"'param_groups'. Received: {type(sd).__name__}{keys}. (`Optimizer.state_dict` dicts load "
                          "into an `Optimizer`.)")
     _check_groups([len(g['params']) for g in sd['param_groups']], [len(pg) for pg in param_lists], 'param_groups')
+    _check_same_kind(sd, {'param_groups': groups})
     params = {i: p for i, p in zip((i for g in sd['param_groups'] for i in g['params']), (p for pg in param_lists for p in pg))}
     for i, st in sd['state'].items():
         if i not in params:
@@ -1021,7 +1043,7 @@ class OptimWrapper(BaseOptimizer):
 
     def load_state_dict(self, sd:dict): # a torch optimizer state dict
         "Load torch's state dict `sd` after checking it matches this optimizer; on error nothing changes."
-        self.opt.load_state_dict(_checked_torch_state(sd, self.param_lists, self.opt.state))
+        self.opt.load_state_dict(_checked_torch_state(sd, self.param_lists, self.opt.state, self.opt.param_groups))
         self._refresh()
 
 # %% ../nbs/02_optimizer.ipynb #c59a4460
@@ -1048,3 +1070,15 @@ def _set_hyper(self:OptimWrapper, k, values):
     for pg, v in zip(self.opt.param_groups, values):
         for key, i in locs: pg[key] = v if i is None else (*pg[key][:i], v, *pg[key][i+1:])
     if k not in self.bwd_map: self._refresh()
+
+# %% ../nbs/02_optimizer.ipynb #3484e7a1
+def _fn_name(f) -> str:
+    "The name of `f`, looking through `functools.partial`."
+    while isinstance(f, partial): f = f.func
+    return getattr(f, '__name__', type(f).__name__)
+
+def optimizer_kind(opt) -> str:
+    "What `opt` is, from its class and its steppers or the torch class it wraps, e.g. 'OptimWrapper(AdamW)'."
+    if isinstance(opt, Lookahead): return f"Lookahead({optimizer_kind(opt.opt)})"
+    if isinstance(opt, OptimWrapper): return f"OptimWrapper({type(opt.opt).__name__})"
+    return f"{type(opt).__name__}({', '.join(_fn_name(f) for f in getattr(opt, 'cbs', ()))})"

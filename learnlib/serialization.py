@@ -7,17 +7,19 @@ Docs: https://learnlib.github.io/learnlib/serialization.html.md"""
 
 # %% ../nbs/07_serialization.ipynb #6a5407ca
 from __future__ import annotations
-import json, os, pickle, random, re, uuid, warnings
+import errno, json, os, pickle, random, re, shutil, uuid, warnings, zipfile, zlib
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn, Tensor
 from .core import rank_distrib, import_optional
+from .optimizer import optimizer_kind
 
 # %% auto #0
-__all__ = ['LoadError', 'UnsafeFileError', 'clean_stale_temps', 'atomic_write', 'read_state', 'unwrap_model', 'save_state',
-           'save_model', 'load_model', 'loader_generators', 'get_rng_states', 'set_rng_states', 'rng_states_kept']
+__all__ = ['LoadError', 'UnsafeFileError', 'SaveError', 'clean_stale_temps', 'atomic_write', 'read_state', 'unwrap_model',
+           'save_state', 'save_model', 'load_model', 'loader_generators', 'get_rng_states', 'set_rng_states',
+           'rng_states_kept']
 
 # %% ../nbs/07_serialization.ipynb #b4bb21b4
 class LoadError(ValueError):
@@ -29,6 +31,18 @@ class LoadError(ValueError):
 
 class UnsafeFileError(LoadError):
     "A file whose loading would execute code (pickled objects other than tensors and plain containers)."
+
+class SaveError(OSError):
+    "A file that could not be written (a full disk, a read-only folder ...); the previous file is intact."
+    def __init__(self, file, # the file that was being written
+                 msg:str, # what went wrong and what to do
+                 errno_:int|None=None): # the operating system's error number, when there is one
+        self.file = file
+        super().__init__(errno_ or errno.EIO, f"{_file_name(file)}: {msg}")
+        self.args = (f"{_file_name(file)}: {msg}",)
+    def __str__(self): return self.args[0]
+
+def _is_path(file) -> bool: return isinstance(file, (str, os.PathLike))
 
 def _file_name(file) -> str:
     "A readable name for `file`: its path, or the name of an open file."
@@ -64,6 +78,19 @@ def _fsync_dir(folder:Path):
     except OSError: pass
     finally: os.close(fd)
 
+# %% ../nbs/07_serialization.ipynb #5abb4492
+def _failed_write(e:BaseException) -> bool:
+    "Whether `e` is torch's way of saying a write failed (its zip writer raises a RuntimeError)."
+    return isinstance(e, RuntimeError) and any(s in str(e) for s in ('inline_container', 'PytorchStreamWriter'))
+
+def _save_error(path:Path, e:BaseException) -> SaveError:
+    "A `SaveError` for `path` that says what failed and how much room the disk has left."
+    try: free = f"{shutil.disk_usage(path.parent).free/2**20:,.1f} MiB free"
+    except OSError: free = 'unknown free space'
+    detail = f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else 'no details'}"
+    return SaveError(path, f"could not be written ({detail}); its folder {str(path.parent)!r} has {free}. The previous "
+                     "file, if any, is intact. Free some space, or save elsewhere.", getattr(e, 'errno', None))
+
 # %% ../nbs/07_serialization.ipynb #3fa8fc76
 @contextmanager
 def atomic_write(path:str|Path): # the file to create or replace
@@ -78,9 +105,10 @@ def atomic_write(path:str|Path): # the file to create or replace
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try: tmp.unlink()
         except FileNotFoundError: pass
+        if isinstance(e, OSError) or _failed_write(e): raise _save_error(path, e) from e
         raise
     _fsync_dir(path.parent)
 
@@ -96,15 +124,31 @@ def _open_error(file, e:Exception) -> LoadError:
                      f"(Received: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else 'no details'}). "
                      "Save it again, or load an earlier copy.")
 
+def _check_zip_crc(file):
+    "Raise a `LoadError` when the data of a zip file (torch's format) does not match the CRC-32 stored with it."
+    pos = None if _is_path(file) else file.tell()
+    try:
+        if not zipfile.is_zipfile(file): return   # not torch's zip format: `torch.load` says what it is
+        with zipfile.ZipFile(file) as z: bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError): return   # truncated: `torch.load` reports it
+    finally:
+        if pos is not None: file.seek(pos)
+    if bad is not None:
+        raise LoadError(file, f"is corrupt: the data of its entry {bad!r} does not match the checksum stored with it "
+                        "(a bit flipped on disk, or an incomplete copy). Save it again, or load an earlier copy.")
+
 def read_state(file, # a path, or an open binary file
                map_location=None): # passed to `torch.load` (e.g. 'cpu')
-    "Load the tensors and plain values in `file` without executing code; errors name the file."
+    "Load the tensors and plain values in `file` without executing code, after checking its checksums; errors name the file."
     if isinstance(file, (str, Path)) and not Path(file).exists():
         raise FileNotFoundError(f"No such file. Received: {str(file)!r}.")
+    _check_zip_crc(file)
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings('ignore', message='.*pickle protocol.*')
-            return torch.load(file, map_location=map_location, weights_only=True)
+            if not _is_path(file): return torch.load(file, map_location=map_location, weights_only=True)
+            with open(file, 'rb') as f:   # an open file: torch.load guesses no format from the name
+                return torch.load(f, map_location=map_location, weights_only=True)
     except FileNotFoundError: raise
     except Exception as e: raise _open_error(file, e) from e   # kept as the cause, with its traceback
 
@@ -116,8 +160,6 @@ def unwrap_model(model:nn.Module) -> nn.Module:
         elif type(model).__name__ == 'OptimizedModule' and isinstance(getattr(model, '_orig_mod', None), nn.Module):
             model = model._orig_mod
         else: return model
-
-def _is_path(file) -> bool: return isinstance(file, (str, os.PathLike))
 
 def save_state(obj, # tensors and plain values (what `read_state` reads back)
                file, # a path (str or Path) or an open binary file
@@ -143,8 +185,9 @@ def save_model(file, # a path (str or Path) or an open binary file
     if rank_distrib(): return  # only the main process writes
     state = unwrap_model(model).state_dict()
     opt_state = opt.state_dict() if with_opt and opt is not None else None
-    if _format_of(file, format) == 'safetensors': return _save_safetensors(file, state, opt_state)
-    save_state(state if opt_state is None else {'model': state, 'opt': opt_state}, file, pickle_protocol)
+    kind = None if opt_state is None else optimizer_kind(opt)
+    if _format_of(file, format) == 'safetensors': return _save_safetensors(file, state, opt_state, kind)
+    save_state(state if opt_state is None else {'model': state, 'opt': opt_state, 'opt_kind': kind}, file, pickle_protocol)
 
 # %% ../nbs/07_serialization.ipynb #6fc63cee
 def _short_list(keys, n:int=8) -> str:
@@ -177,10 +220,13 @@ def _match_model_state(file, model:nn.Module, state, strict:bool) -> dict:
     return {k: v for k, v in state.items() if k in own and k not in bad_shape}
 
 # %% ../nbs/07_serialization.ipynb #5a4a2018
-def _load_into(file, model:nn.Module, opt, model_state, opt_state, strict:bool):
+def _load_into(file, model:nn.Module, opt, model_state, opt_state, strict:bool, opt_kind:str|None=None):
     "Check `model_state` and `opt_state` against `model`/`opt`, then load both (nothing changes on error)."
     model = unwrap_model(model)
     to_load = _match_model_state(file, model, model_state, strict)
+    if opt_state is not None and opt_kind is not None and opt_kind != optimizer_kind(opt):
+        raise LoadError(file, f"holds the state of the optimizer {opt_kind}, and this one is {optimizer_kind(opt)}. Load it "
+                        "into a learner with the same `opt_func`, or pass with_opt=False to load the weights only.")
     old_opt = None
     if opt_state is not None:
         old_opt = opt.state_dict()
@@ -216,18 +262,19 @@ def load_model(file, # a path (str or Path) or an open binary file
     "Load the weights (and optimizer state) saved in `file` into `model` (and `opt`); nothing changes on error."
     if isinstance(device, int): device = torch.device('cuda', device)
     elif device is None: device = 'cpu'
-    if _sniff_safetensors(file) or _format_of(file, None) == 'safetensors':
-        model_state, opt_state = _read_safetensors(file, device, with_opt and opt is not None)
+    if _sniff_safetensors(file):   # the content decides, whatever the name
+        model_state, opt_state, kind = _read_safetensors(file, device, with_opt and opt is not None)
     else:
         state = read_state(file, map_location=device)
-        has_opt = isinstance(state, dict) and set(state) == {'model', 'opt'} and isinstance(state['model'], dict)
-        model_state = state['model'] if has_opt else state
+        has_opt = (isinstance(state, dict) and {'model', 'opt'} <= set(state) <= {'model', 'opt', 'opt_kind'}
+                   and isinstance(state['model'], dict))
+        model_state, kind = (state['model'], state.get('opt_kind')) if has_opt else (state, None)
         opt_state = state['opt'] if has_opt and with_opt and opt is not None else None
         if with_opt and opt is not None and not has_opt:
             warnings.warn(f"{_file_name(file)} holds no optimizer state (saved with with_opt=False): loaded the "
                           "weights and left the optimizer as it was. Pass with_opt=False to load weights only.",
                           stacklevel=2)
-    _load_into(file, model, opt, model_state, opt_state, strict)
+    _load_into(file, model, opt, model_state, opt_state, strict, kind)
 
 # %% ../nbs/07_serialization.ipynb #297ef804
 def _encode(o, tensors:dict):
@@ -265,14 +312,20 @@ def _unshare(state:dict) -> dict:
     return res
 
 # %% ../nbs/07_serialization.ipynb #068e54ab
-def _save_safetensors(file, state:dict, opt_state):
+def _crc(t:Tensor) -> int:
+    "The CRC-32 of the bytes of tensor `t`."
+    return zlib.crc32(t.detach().contiguous().cpu().reshape(-1).view(torch.uint8).numpy())
+
+def _save_safetensors(file, state:dict, opt_state, opt_kind:str|None=None):
     save = import_optional('safetensors.torch', "format='safetensors'").save
     tensors = {}
-    meta = {'version': 1, 'opt': None if opt_state is None else _encode(opt_state, tensors)}
+    meta = {'version': 1, 'opt': None if opt_state is None else _encode(opt_state, tensors), 'opt_kind': opt_kind}
     clash = [k for k in tensors if k in state]
     if clash: raise ValueError(f"The model has parameters named like optimizer entries. Received: {clash[:3]}. "
                                "Save with format='torch'.")
-    data = save({**_unshare(state), **tensors}, metadata={'learnlib': json.dumps(meta)})
+    tensors = {**_unshare(state), **tensors}
+    meta['crc32'] = {k: _crc(v) for k, v in tensors.items()}   # safetensors stores no checksum: learnlib does
+    data = save(tensors, metadata={'learnlib': json.dumps(meta)})
     if not _is_path(file): file.write(data); return
     with atomic_write(file) as f: f.write(data)
 
@@ -293,14 +346,17 @@ def _read_safetensors(file, device, with_opt:bool):
             elif isinstance(o, list):
                 for v in o: _names(v)
         _names(info['opt'])
+        bad = [k for k, c in info.get('crc32', {}).items() if k not in tensors or _crc(tensors[k]) != c]
         tensors = {k: v.to(device) for k, v in tensors.items()}
         model_state = {k: v for k, v in tensors.items() if k not in opt_names}
         opt_state = _decode(info['opt'], tensors) if with_opt and info['opt'] is not None else None
     except Exception as e: raise _open_error(file, e) from e
+    if bad: raise LoadError(file, f"is corrupt: the data of {_short_list(bad)} does not match the checksums stored "
+                            "with it (a bit flipped on disk, or an incomplete copy). Save it again, or load an earlier copy.")
     if with_opt and info['opt'] is None:
         warnings.warn(f"{_file_name(file)} holds no optimizer state (saved with with_opt=False): loaded the weights "
                       "and left the optimizer as it was. Pass with_opt=False to load weights only.", stacklevel=3)
-    return model_state, opt_state
+    return model_state, opt_state, info.get('opt_kind')
 
 # %% ../nbs/07_serialization.ipynb #7475855c
 def loader_generators(*dls) -> list: # loaders (`DataLoader`, `TensorLoader`, ...)
