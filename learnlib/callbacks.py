@@ -11,7 +11,7 @@ import time, types, warnings
 from pathlib import Path
 import torch
 from fastcore.basics import camel2snake, noop, patch
-from .core import apply_to_tensors, rank_distrib
+from .core import apply_to_tensors, check_state, rank_distrib
 
 # %% auto #0
 __all__ = ['event', 'CancelException', 'CancelBatchException', 'CancelTrainException', 'CancelValidException',
@@ -100,6 +100,11 @@ def handler(self:Callback, event_name:str): # name of an event, e.g. 'before_fit
 def state_dict(self:Callback) -> dict:
     "What a checkpoint keeps of this callback to resume it exactly: plain values and tensors (nothing by default)."
     return {}
+
+@patch
+def check_state_dict(self:Callback, sd) -> dict: # a state read from a file
+    "`sd` when it fits what `state_dict` writes (the same keys, values of the same kinds); a ValueError otherwise."
+    return check_state(self.state_dict(), sd, f"callback {type(self).__name__}")
 
 @patch
 def cleanup(self:Callback):

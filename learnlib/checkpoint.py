@@ -14,11 +14,12 @@ import torch
 from torch import Tensor
 from fastcore.basics import patch
 from torch.utils.data import DataLoader, IterableDataset
-from .core import rank_distrib, distrib_barrier
+from .core import rank_distrib, num_distrib, distrib_barrier, gather_to_main
 from .data import TensorLoader
 from .callbacks import Callback, ProgressCallback
-from .serialization import (LoadError, read_state, save_state, clean_stale_temps, unwrap_model, get_rng_states,
-                                    set_rng_states, loader_generators, _load_into)
+from .optimizer import optimizer_kind
+from .serialization import (LoadError, SaveError, read_state, save_state, clean_stale_temps, unwrap_model,
+                                    get_rng_states, set_rng_states, loader_generators, _load_into)
 from .learner import Learner
 
 # %% auto #0
@@ -80,7 +81,7 @@ class _EpochLoader:
         return _replay(self.dl, skip, restore)
 
 # %% ../nbs/11_checkpoint.ipynb #b47400a2
-_VERSION = 2   # the format of the checkpoints this version writes and reads
+_VERSION = 3   # the format of the checkpoints this version writes and reads
 _CKPT_RE = re.compile(r'ckpt-([0-9a-f]{16})-(\d{9,})-(batch|epoch|stopped)\.pth')
 _known_fits = {}   # folder -> ids of the fits this process ran with checkpoints there
 
@@ -133,12 +134,9 @@ def fit_fingerprint(learn:Learner) -> dict:
     "What identifies a fit for checkpoints: model, starting weights, length, optimizer, hypers, callbacks, schedules."
     state = unwrap_model(learn.model).state_dict()
     opt = learn.opt
-    inner = getattr(opt, 'opt', None)
-    if isinstance(inner, torch.optim.Optimizer): opt_name = f'{type(opt).__name__}({type(inner).__name__})'
-    else: opt_name = f"{type(opt).__name__}({', '.join(_name_of(f) for f in getattr(opt, 'cbs', []))})"  # its steppers
     return {'model': [[k, list(v.shape), str(v.dtype)] for k, v in state.items() if isinstance(v, Tensor)],
             'architecture': repr(unwrap_model(learn.model)), 'start_weights': _weights_hash(state), 'n_epoch': learn.n_epoch, 'n_iter': len(learn.dls.train), 'data': _data_description(learn.dls.train),
-            'optimizer': opt_name, 'groups': [len(pg) for pg in opt.param_lists], 'hypers': _jsonable(opt.hypers),
+            'optimizer': optimizer_kind(opt), 'groups': [len(pg) for pg in opt.param_lists], 'hypers': _jsonable(opt.hypers),
             'callbacks': [type(cb).__qualname__ for cb in learn.cbs if not _excluded(cb)],
             'schedules': _schedules(learn), 'loss_func': _name_of(learn.loss_func)}
 
@@ -194,19 +192,39 @@ class CheckpointCallback(Callback):
     def _others(self) -> list: return [cb for cb in self.learn.cbs if cb is not self]
 
 # %% ../nbs/11_checkpoint.ipynb #21d1b8dc
+def _finite(state:dict) -> bool:
+    "Whether every floating-point tensor of `state` is finite (one read of the device)."
+    flags = [torch.isfinite(v).all() for v in state.values() if isinstance(v, Tensor) and v.is_floating_point()]
+    return bool(torch.stack(flags).all()) if flags else True
+
+@patch
+def _rank_state(self:CheckpointCallback, mid:bool) -> dict:
+    "What this process keeps apart from the others: its random states, its callbacks' states, its gradients."
+    model = unwrap_model(self.learn.model)
+    return {'grads': {n: p.grad for n, p in model.named_parameters() if p.grad is not None},
+            'callbacks': [[type(cb).__qualname__, cb.state_dict()] for cb in self._others()],
+            'rng': {'now': get_rng_states(self._gens), 'epoch_start': self._epoch_rng if mid else None}}
+
 @patch
 def _write(self:CheckpointCallback, phase:str): # 'batch', 'epoch' or 'stopped'
-    if rank_distrib(): return
     learn, model = self.learn, unwrap_model(self.learn.model)
+    state = model.state_dict()
+    if not _finite(state):   # the same weights on every process: they all skip
+        if not rank_distrib(): warnings.warn(f"CheckpointCallback: the weights are not finite (NaN or infinite) after "
+                                             f"training batch {learn.train_iter}: no checkpoint written, the earlier ones kept.")
+        return
     mid = phase == 'batch'
-    ck = {'learnlib_checkpoint': _VERSION, 'fit_id': self.fit_id, 'fingerprint': self.fingerprint,
-          'model': model.state_dict(), 'opt': learn.opt.state_dict(),
-          'grads': {n: p.grad for n, p in model.named_parameters() if p.grad is not None},
+    ranks = gather_to_main(self._rank_state(mid))   # a collective: every process writes its part
+    if rank_distrib(): return
+    ck = {'learnlib_checkpoint': _VERSION, 'fit_id': self.fit_id, 'fingerprint': self.fingerprint, 'model': state,
+          'opt': learn.opt.state_dict(), 'opt_kind': optimizer_kind(learn.opt), 'ranks': ranks,
+          'modes': [m.training for m in model.modules()],
           'progress': {'phase': phase, 'epoch': learn.epoch, 'batches_done': learn.iter+1 if mid else None,
-                       'train_iter': learn.train_iter, 'n_epoch': learn.n_epoch},
-          'callbacks': [[type(cb).__qualname__, cb.state_dict()] for cb in self._others()],
-          'rng': {'now': get_rng_states(self._gens), 'epoch_start': self._epoch_rng if mid else None}}
-    save_state(ck, self.folder/f'ckpt-{self.fit_id}-{learn.train_iter:09d}-{phase}.pth')
+                       'train_iter': learn.train_iter, 'n_epoch': learn.n_epoch}}
+    try: save_state(ck, self.folder/f'ckpt-{self.fit_id}-{learn.train_iter:09d}-{phase}.pth')
+    except SaveError as e:
+        warnings.warn(f"CheckpointCallback could not write a checkpoint; the fit goes on and the earlier checkpoints are kept. {e}")
+        return
     clean_stale_temps(self.folder)   # the temporary files of checkpoints whose writing was killed
     if self.keep_last is not None:
         for *_, p in [c for c in _list_checkpoints(self.folder) if c[0] == self.fit_id][:-self.keep_last]:
@@ -216,6 +234,7 @@ def _write(self:CheckpointCallback, phase:str): # 'batch', 'epoch' or 'stopped'
 def after_batch(self:CheckpointCallback):
     if self._active and self.every_n_batches and self.learn.train_iter % self.every_n_batches == 0: self._write('batch')
 
+# %% ../nbs/11_checkpoint.ipynb #f4d62631
 @patch
 def after_epoch(self:CheckpointCallback):
     if self._active and self.every_epoch: self._write('epoch')
@@ -225,13 +244,15 @@ def after_cancel_fit(self:CheckpointCallback):
     if self._active: self._write('stopped')
 
 @patch
-def after_fit(self:CheckpointCallback): self._active = False
+def after_fit(self:CheckpointCallback):
+    if self.learn.fitting: self._active = False   # the end of an evaluation pass inside the fit changes nothing
 
 # %% ../nbs/11_checkpoint.ipynb #982e6b69
 @patch
 def before_fit(self:CheckpointCallback):
     learn = self.learn
-    self._active = learn.real_fit   # not in a `validate`/`get_preds` pass, nor in `lr_find`'s trial fit
+    if not learn.fitting: return   # a `validate`/`get_preds` pass, inside a fit or not, changes nothing
+    self._active = learn.real_fit   # not in `lr_find`'s trial fit
     if not self._active: return
     if learn.opt is None: learn.create_opt()
     self._gens, self._epoch_rng, self._pending, self.resumed_from = loader_generators(learn.dls.train), None, None, None
@@ -277,28 +298,54 @@ def _restore(self:CheckpointCallback, path:Path, ck:dict):
         raise LoadError(path, "is not a checkpoint of this fit (its fingerprint differs from its name's). "
                         + '; '.join(_fingerprint_diff(ck.get('fingerprint') or {}, self.fingerprint) if
                                    isinstance(ck.get('fingerprint'), dict) else []) + " Delete it.")
-    _load_into(path, learn.model, learn.opt, ck['model'], ck['opt'], strict=True)
+    mine = self._own_part(path, ck)
+    self._check_callbacks(path, mine['callbacks'])   # before anything changes
+    _load_into(path, learn.model, learn.opt, ck['model'], ck['opt'], strict=True, opt_kind=ck.get('opt_kind'))
+    for m, mode in zip(unwrap_model(learn.model).modules(), ck['modes']): m.training = mode
     p = ck['progress']
     self.resumed_from = path
     if p['phase'] == 'batch':
         learn.resume_at(p['epoch'], p['train_iter'])
-        self._pending = ck
+        self._pending = (p, mine)
         return
     learn.resume_at(p['epoch']+1 if p['phase'] == 'epoch' else learn.n_epoch, p['train_iter'])
-    self._restore_callbacks(path, ck['callbacks'])
-    set_rng_states(ck['rng']['now'], self._gens)
+    self._restore_callbacks(mine['callbacks'])
+    set_rng_states(mine['rng']['now'], self._gens)
 
 @patch
-def _restore_callbacks(self:CheckpointCallback, path:Path, saved:list):
-    "Load each saved callback state into the callback of the same class (and rank among those of its class)."
-    current, seen = {}, {}
+def _own_part(self:CheckpointCallback, path:Path, ck:dict) -> dict:
+    "The part of checkpoint `ck` that this process wrote (its random states, callbacks' states, gradients)."
+    n = max(num_distrib(), 1)
+    if len(ck['ranks']) != n:
+        raise LoadError(path, f"was written by a run of {len(ck['ranks'])} process(es), and this run has {n}. Resume "
+                        "with as many processes, or start the fit afresh (another `dirname`).")
+    return ck['ranks'][rank_distrib()]
+
+# %% ../nbs/11_checkpoint.ipynb #549b3f68
+@patch
+def _matched(self:CheckpointCallback, path:Path, saved:list) -> list:
+    "`(callback, saved state, name)` for each saved state, matched by class and by rank among those of its class."
+    current, seen, res = {}, {}, []
     for cb in self._others(): current.setdefault(type(cb).__qualname__, []).append(cb)
     for name, sd in saved:
         i = seen[name] = seen.get(name, -1) + 1
         cbs = current.get(name, [])
-        if i < len(cbs): cbs[i].load_state_dict(sd)
+        if i < len(cbs): res.append((cbs[i], sd, name))
         elif sd: raise LoadError(path, f"holds the state of callback {name}, which this learner does not have. "
                                  "Add it back, or start without resuming.")
+    return res
+
+@patch
+def _check_callbacks(self:CheckpointCallback, path:Path, saved:list):
+    "Check every saved callback state against what its callback keeps: the same keys, values of the same kinds."
+    for cb, sd, name in self._matched(path, saved):
+        try: cb.check_state_dict(sd)
+        except ValueError as e: raise LoadError(path, str(e)) from None
+
+@patch
+def _restore_callbacks(self:CheckpointCallback, saved:list):
+    "Load each saved callback state into the callback of the same class (states checked by `_check_callbacks`)."
+    for cb, sd, _ in self._matched(self.resumed_from, saved): cb.load_state_dict(sd)
 
 # %% ../nbs/11_checkpoint.ipynb #e8dfd38e
 @patch
@@ -306,12 +353,12 @@ def before_train(self:CheckpointCallback):
     if not self._active: return
     learn, ck = self.learn, self._pending
     def _set_start(st): self._epoch_rng = st
-    if ck is None or ck['progress']['epoch'] != learn.epoch:
+    if ck is None or ck[0]['epoch'] != learn.epoch:
         learn.use_loader(_EpochLoader(learn.dl, _set_start))
         return
-    self._pending, p = None, ck['progress']
-    self._restore_callbacks(self.resumed_from, ck['callbacks'])
+    (p, mine), self._pending = ck, None
+    self._restore_callbacks(mine['callbacks'])
     for n, prm in unwrap_model(learn.model).named_parameters():
-        prm.grad = ck['grads'][n].to(prm.device) if n in ck['grads'] else None
-    resume = (p['batches_done'], ck['rng']['epoch_start'], ck['rng']['now'])
+        prm.grad = mine['grads'][n].to(prm.device) if n in mine['grads'] else None
+    resume = (p['batches_done'], mine['rng']['epoch_start'], mine['rng']['now'])
     learn.use_loader(_EpochLoader(learn.dl, _set_start, resume=resume), start_iter=p['batches_done'])

@@ -15,8 +15,8 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['defaults', 'replacing_yield', 'default_device', 'apply_to_tensors', 'to_device', 'to_cpu', 'rank_distrib',
-           'num_distrib', 'is_distributed', 'distrib_barrier', 'maybe_gather', 'to_detach', 'find_bs',
-           'trainable_params', 'norm_bias_params', 'is_plain_data', 'import_optional']
+           'num_distrib', 'is_distributed', 'distrib_barrier', 'gather_to_main', 'maybe_gather', 'to_detach', 'find_bs',
+           'trainable_params', 'norm_bias_params', 'is_plain_data', 'check_state', 'import_optional']
 
 # %% ../nbs/00_core.ipynb #69f15eff
 defaults = SimpleNamespace(
@@ -97,6 +97,15 @@ def distrib_barrier():
     "Wait for every process of the process group, when there is one (a no-op otherwise)."
     if torch.distributed.is_available() and torch.distributed.is_initialized(): torch.distributed.barrier()
 
+def gather_to_main(obj # anything picklable (tensors travel from the CPU)
+                  ) -> list|None:
+    "`obj` of every process, in rank order, on the main process (None on the others); `[obj]` when not distributed."
+    if not is_distributed(): return [obj]
+    d = torch.distributed
+    res = [None]*d.get_world_size() if d.get_rank() == 0 else None
+    d.gather_object(apply_to_tensors(lambda t: t.detach().cpu(), obj), res, dst=0)   # a collective: every process calls it
+    return res
+
 # %% ../nbs/00_core.ipynb #09f023c2
 def maybe_gather(x:Tensor, # a tensor whose first dimension is the batch
                  axis:int=0) -> Tensor:
@@ -152,6 +161,30 @@ def is_plain_data(o) -> bool:
     if isinstance(o, (list, tuple)): return all(is_plain_data(v) for v in o)
     if isinstance(o, dict): return all(is_plain_data(k) and is_plain_data(v) for k, v in o.items())
     return False
+
+# %% ../nbs/00_core.ipynb #2472117c
+def _kind(v):
+    "The kind of a plain value, for `check_state`: numbers are one kind, and so are lists and tuples."
+    if isinstance(v, bool): return bool
+    if isinstance(v, (int, float)): return float
+    if isinstance(v, (list, tuple)): return list
+    return type(v)
+
+def check_state(expected:dict, # the state the object has now (its `state_dict()`)
+                received, # the state read from a file
+                who:str): # the object, for errors, e.g. 'callback SaveModelCallback'
+    "`received` when it is plain data with the keys of `expected` and values of the same kinds; a ValueError otherwise."
+    if not isinstance(received, dict) or not is_plain_data(received):
+        raise ValueError(f"The state of {who} must be a dict of plain data. Received: {type(received).__name__}.")
+    if set(received) != set(expected):
+        raise ValueError(f"The state of {who} has the keys {sorted(received)}, and {who} keeps {sorted(expected)}. "
+                         "Received: a state written for something else. Load a file written with the same code.")
+    bad = [k for k, v in received.items() if v is not None and expected[k] is not None and _kind(v) != _kind(expected[k])]
+    if bad:
+        raise ValueError(f"The state of {who} has values of the wrong kind: " + ', '.join(
+            f"{k!r} is {type(received[k]).__name__} instead of {type(expected[k]).__name__}" for k in bad) +
+            ". Received: a damaged or edited state. Load a file written with the same code.")
+    return received
 
 # %% ../nbs/00_core.ipynb #0adf3db3
 _extras = {'matplotlib': ('matplotlib', 'plot'), 'sklearn': ('scikit-learn', 'metrics'),

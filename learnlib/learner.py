@@ -9,7 +9,7 @@ Docs: https://learnlib.github.io/learnlib/learner.html.md"""
 from __future__ import annotations
 import math, numbers, pickle, re, time, warnings
 from collections import namedtuple
-from contextlib import contextmanager, ExitStack
+from contextlib import contextmanager, ExitStack, nullcontext
 from functools import partial
 from pathlib import Path
 import torch
@@ -26,8 +26,8 @@ from .callbacks import (Callback, TrainEvalCallback, ProgressCallback, GatherPre
                                 CancelFitException, CancelStepException, CancelBackwardException)
 from .callbacks import _events, _inner_loop
 from .metrics import Metric, AvgLoss, AvgSmoothLoss, mk_metric
-from .serialization import (LoadError, atomic_write, save_model, load_model, _is_path, _file_name, _open_error,
-                                    _check_zip_crc)
+from .serialization import (LoadError, atomic_write, save_model, load_model, rng_states_kept, loader_generators,
+                                    _is_path, _file_name, _open_error, _check_zip_crc)
 
 # %% auto #0
 __all__ = ['Prediction', 'Learner', 'Recorder', 'to_detach_from_dl', 'load_learner']
@@ -223,6 +223,7 @@ def removed_cbs(self:Learner, cbs): # callbacks or classes, absent only inside t
         self._cbs = [o for o in before if o in removed or o in self._cbs] + [o for o in self._cbs if o not in before]
         self._rebuild_handlers()
 
+# %% ../nbs/08_learner.ipynb #379f49a2
 @patch
 def ordered_cbs(self:Learner, event_name:str) -> list: # an event, e.g. 'before_fit'
     "The callbacks that handle `event_name`, in the order they run."
@@ -779,8 +780,10 @@ _pass_state = ('fitting', 'trial_fit', 'training', 'dl', 'n_iter', 'iter', 'star
 def _state_kept(self:Learner):
     "Context manager for an evaluation pass: the loop, the callbacks and the model's modes get their state back after it."
     saved, modes = {k: getattr(self, k) for k in _pass_state}, [m.training for m in self.model.modules()]
-    cb_states = [(cb, cb.state_dict()) for cb in self._cbs] if self.fitting else []   # a pass inside a fit
-    try: yield
+    in_fit = self.fitting   # a pass inside a fit: the callbacks' states and the random states come back too
+    cb_states = [(cb, cb.state_dict()) for cb in self._cbs] if in_fit else []
+    try:
+        with rng_states_kept(loader_generators(*getattr(self.dls, 'loaders', ()))) if in_fit else nullcontext(): yield
     finally:
         record = self.__dict__.get('final_record')   # the pass's result, which `validate` returns
         for cb, sd in cb_states: cb.load_state_dict(sd)
@@ -794,6 +797,7 @@ def validation_context(self:Learner, cbs=None, # callbacks for the pass
     "Context manager for one evaluation pass: no logging, no epoch bar, `cbs` added, the fit events fired."
     stack = ExitStack()
     stack.enter_context(self._state_kept())
+    if self.fitting: stack.enter_context(self.no_bar())   # inside a fit: the fit's progress bars stay as they are
     self.fitting = self.trial_fit = False
     stack.enter_context(self.no_logging()); stack.enter_context(self.no_mbar())
     if cbs: stack.enter_context(self.added_cbs(cbs))
@@ -810,6 +814,7 @@ def _loader_at(self:Learner, ds_idx:int): # the index of a loader in `dls`
                          "DataLoaders a validation loader.")
     return self.dls[ds_idx]
 
+# %% ../nbs/08_learner.ipynb #9bc767bb
 @patch
 def validate(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: validation)
              dl=None, # a loader to use instead

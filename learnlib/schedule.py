@@ -143,6 +143,7 @@ class ParamScheduler(Callback):
         self.scheds, self._cancelled = dict(scheds), False
 
     def before_fit(self):
+        if not self.learn.fitting: return   # a `validate` pass, inside a fit or not, changes nothing
         self._check()
         self._cancelled = False
 
@@ -161,7 +162,7 @@ class ParamScheduler(Callback):
 
     def after_cancel_fit(self): self._cancelled = True
     def after_fit(self):
-        if not self._cancelled: self._update(1.)
+        if self.learn.fitting and not self._cancelled: self._update(1.)
 
 # %% ../nbs/09_schedule.ipynb #59719290
 @patch

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
-from .core import apply_to_tensors, default_device, find_bs, import_optional, is_distributed, rank_distrib
+from .core import (apply_to_tensors, check_state, default_device, find_bs, import_optional, is_distributed,
+                           rank_distrib)
 from .callbacks import Callback, CancelBatchException, CancelFitException, CancelStepException
 from .serialization import atomic_write
 from .learner import Learner, _model_device
@@ -178,6 +179,10 @@ class GradientAccumulation(Callback):
     def before_fit(self):
         if self.learn.fitting: self.count = 0
     def after_fit(self): self.learn.skip_grad_sync = False
+    def state_dict(self) -> dict:
+        "The samples accumulated since the last step (a checkpoint keeps the gradients themselves)."
+        return {'count': self.count}
+    def load_state_dict(self, sd:dict): self.count = check_state(self.state_dict(), sd, 'GradientAccumulation')['count']
     def before_train(self):
         if self.count: self.learn.opt.zero_grad()   # a window left open by a cancelled epoch is dropped
         self.count = 0
@@ -254,6 +259,15 @@ class _FirstBatches:
             yield b
 
 # %% ../nbs/10_training.ipynb #d48c1935
+def _copy_state(learn) -> tuple:
+    "Copies (on their devices) of the model's and the optimizer's states."
+    copy = lambda sd: apply_to_tensors(lambda t: t.detach().clone(), sd)
+    return copy(learn.model.state_dict()), copy(learn.opt.state_dict())
+
+def _put_back(learn, kept:tuple):
+    "Load the states copied by `_copy_state` back into the model and the optimizer."
+    learn.model.load_state_dict(kept[0]); learn.opt.load_state_dict(kept[1])
+
 def _any_process(flag:Tensor) -> bool:
     "Whether the boolean tensor `flag` is true here or, in a distributed run, on any process (a collective call)."
     if is_distributed():
@@ -261,38 +275,59 @@ def _any_process(flag:Tensor) -> bool:
         torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
     return bool(flag.item())
 
+# %% ../nbs/10_training.ipynb #1983dba7
 class TerminateOnNaNCallback(Callback):
-    "Stop training when the loss is NaN or infinite (checked on the device, read every `check_every` batches)."
+    "Stop training when the loss is NaN or infinite, before the optimizer steps with it."
     order = -9
-    def __init__(self, check_every:int=10): # read the flag every this many batches (1: at every batch)
+    def __init__(self, check_every:int=1): # read the flag every this many batches (more: fewer reads of the device)
         if not isinstance(check_every, int) or check_every < 1:
             raise ValueError(f"check_every must be a positive integer. Received: {check_every!r}.")
-        self.check_every, self.bad, self.stopped_at = check_every, None, None
+        self.check_every, self.bad, self.stopped_at, self._kept = check_every, None, None, None
 
     def before_fit(self):
-        if self.learn.real_fit: self.bad, self.stopped_at = None, None
+        if self.learn.real_fit: self.bad, self.stopped_at, self._kept = None, None, None
 
-    def after_batch(self):
+    def before_step(self):   # training: checked before the step, so a bad loss never moves the weights
+        if not self.learn.real_fit: return
+        self._flag()
+        if self._due(): self._check()
+
+    def after_batch(self):   # validation has no step: its losses are checked after their batch
         learn = self.learn
-        if not learn.real_fit or not isinstance(learn.loss, Tensor): return
-        bad = ~torch.isfinite(learn.loss).all()
-        self.bad = bad if self.bad is None else self.bad | bad
-        if not learn.training and is_distributed(): return   # checked in `after_validate`
-        if (learn.iter + 1) % self.check_every == 0 or learn.iter == learn.n_iter - 1: self._check()
+        if not learn.real_fit or learn.training: return
+        self._flag()
+        if not is_distributed() and self._due(): self._check()   # distributed: once, in `after_validate`
 
     def after_validate(self):
         if self.learn.real_fit and is_distributed(): self._check()
 
-    def _check(self):
-        "Stop the fit if a loss was bad here or, in a distributed run, on any process (every process calls this)."
-        learn = self.learn
-        bad = self.bad if self.bad is not None else torch.zeros((), dtype=torch.bool, device=_model_device(learn.model))
-        if not _any_process(bad): return
-        self.stopped_at = (learn.epoch, learn.iter, 'train' if learn.training else 'valid')
-        if rank_distrib() == 0:
-            warnings.warn(f"TerminateOnNaNCallback: a loss was NaN or infinite; stopping the fit at epoch "
-                          f"{learn.epoch}, batch {learn.iter} of {'training' if learn.training else 'validation'}.")
-        raise CancelFitException()
+# %% ../nbs/10_training.ipynb #0bfa566b
+@patch
+def _flag(self:TerminateOnNaNCallback):
+    loss = self.learn.loss
+    if not isinstance(loss, Tensor): return
+    bad = ~torch.isfinite(loss).all()
+    self.bad = bad if self.bad is None else self.bad | bad
+
+@patch
+def _due(self:TerminateOnNaNCallback) -> bool:
+    learn = self.learn
+    return (learn.iter + 1) % self.check_every == 0 or learn.iter == learn.n_iter - 1
+
+@patch
+def _check(self:TerminateOnNaNCallback):
+    "Stop the fit if a loss was bad here or, in a distributed run, on any process (every process calls this)."
+    learn = self.learn
+    bad = self.bad if self.bad is not None else torch.zeros((), dtype=torch.bool, device=_model_device(learn.model))
+    if not _any_process(bad):
+        if self.check_every > 1 and learn.training: self._kept = _copy_state(learn)   # what a later bad check puts back
+        return
+    if self._kept is not None: _put_back(learn, self._kept)   # the weights of the last check that found all finite
+    self.stopped_at = (learn.epoch, learn.iter, 'train' if learn.training else 'valid')
+    if rank_distrib() == 0:
+        warnings.warn(f"TerminateOnNaNCallback: a loss was NaN or infinite; stopping the fit at epoch "
+                      f"{learn.epoch}, batch {learn.iter} of {'training' if learn.training else 'validation'}.")
+    raise CancelFitException()
 
 # %% ../nbs/10_training.ipynb #094844bf
 def _plain_number(v):
@@ -320,8 +355,8 @@ class TrackerCallback(Callback):
         return {n: _plain_number(getattr(self, n)) for n in names}
 
     def load_state_dict(self, sd:dict): # what `state_dict` returned
-        "Restore the tracking state saved by `state_dict`."
-        for k, v in sd.items(): setattr(self, k, v)
+        "Restore the tracking state saved by `state_dict` (after `check_state_dict`)."
+        for k, v in self.check_state_dict(sd).items(): setattr(self, k, v)
 
     def before_fit(self):
         if not self.learn.real_fit: return
@@ -336,15 +371,29 @@ class TrackerCallback(Callback):
         if self.reset_on_fit or self.best is None: self.best = None
         self.new_best = False
 
-    def after_epoch(self):
-        "Set `new_best` (and `best`) from the monitored value of this epoch."
-        self.new_best = False
-        values = self.learn.recorder.values
-        if not self.learn.real_fit or not values: return
-        val = values[-1][self.idx]   # None when the phase of that column was cancelled
-        if val is None or (isinstance(val, float) and math.isnan(val)): return
-        if self.best is None or (self.comp(val, self.best) and abs(val - self.best) > self.min_delta):
-            self.best, self.new_best = val, True
+# %% ../nbs/10_training.ipynb #ffb7f1e3
+@patch
+def check_state_dict(self:TrackerCallback, sd) -> dict: # a state read from a file
+    "`sd` when it has the keys `state_dict` writes, a number (or None) as `best`, a count as `wait`."
+    sd = check_state(self.state_dict(), sd, f"callback {type(self).__name__}")
+    ok = {'best': lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)),
+          'new_best': lambda v: isinstance(v, bool), 'saved_best': lambda v: isinstance(v, bool),
+          'wait': lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0}
+    bad = [k for k, v in sd.items() if not ok[k](v)]
+    if bad: raise ValueError(f"The state of callback {type(self).__name__} has values of the wrong kind. Received: "
+                             + ', '.join(f"{k}={sd[k]!r}" for k in bad) + ".")
+    return sd
+
+@patch
+def after_epoch(self:TrackerCallback):
+    "Set `new_best` (and `best`) from the monitored value of this epoch."
+    self.new_best = False
+    values = self.learn.recorder.values
+    if not self.learn.real_fit or not values: return
+    val = values[-1][self.idx]   # None when the phase of that column was cancelled
+    if val is None or (isinstance(val, float) and math.isnan(val)): return
+    if self.best is None or (self.comp(val, self.best) and abs(val - self.best) > self.min_delta):
+        self.best, self.new_best = val, True
 
 # %% ../nbs/10_training.ipynb #d485f664
 class _PatienceTracker(TrackerCallback):
@@ -469,39 +518,60 @@ class CSVLogger(Callback):
     def __init__(self, fname:str|Path='history.csv', # file name, relative to `learn.path` (or an absolute path)
                  append:bool=False): # add to an existing file instead of replacing it
         self.fname, self.append, self.file = Path(fname), append, None
-
-    def before_fit(self):
-        learn = self.learn
-        if not learn.real_fit: return
-        self.file = Path(learn.path)/self.fname
-        if rank_distrib(): return   # only the main process writes
-        names = learn.recorder.metric_names
-        header = _csv_line(names)
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            if self.append and self.file.exists() and self.file.stat().st_size:
-                with open(self.file, newline='') as f: old = next(csv.reader(f), [])
-                if old != names:
-                    raise ValueError(f"CSVLogger(append=True) would mix columns in {str(self.file)!r}. Received: a file "
-                                     f"with columns {old} for a fit logging {names}. Use another fname, or append=False.")
-                open(self.file, 'a').close()   # fails now, not after an epoch, if the file is read-only
-            else:
-                with atomic_write(self.file) as f: f.write(header.encode())
-        except OSError as e:
-            raise type(e)(f"CSVLogger cannot write {str(self.file)!r}. Received: fname={str(self.fname)!r} in "
-                          f"learn.path={str(learn.path)!r}, which fails with {type(e).__name__}: {e}. "
-                          "Choose a writable path.") from e
+        self.prefix, self.lines = '', []   # what the file held before this fit, and the rows this fit wrote
 
     def after_epoch(self):
         if not self.learn.real_fit or rank_distrib(): return
+        line = _csv_line(self.learn.recorder.log)
         with open(self.file, 'a', newline='') as f:
-            f.write(_csv_line(self.learn.recorder.log))
+            f.write(line)
             f.flush(); os.fsync(f.fileno())
+        self.lines.append(line)
+
+    def state_dict(self) -> dict:
+        "What the file held before this fit and the rows this fit wrote: a resumed fit writes them again, then goes on."
+        return {'prefix': self.prefix, 'lines': list(self.lines)}
+
+    def load_state_dict(self, sd:dict): # what `state_dict` returned
+        "Put the log back as it was at the checkpoint (rows written after it, by a run that was killed, are dropped)."
+        sd = check_state(self.state_dict(), sd, 'CSVLogger')
+        if not all(isinstance(l, str) for l in sd['lines']): raise ValueError("The state of CSVLogger holds rows that are not text.")
+        if self.file is not None and not rank_distrib(): self._rewrite(sd['prefix'], sd['lines'])
+        else: self.prefix, self.lines = sd['prefix'], list(sd['lines'])
 
     def read_log(self) -> list[dict]:
         "The rows of the log file: one dict per epoch, from column name to value."
         file = self.file if self.file is not None else Path(self.learn.path)/self.fname
         with open(file, newline='') as f: return [{k: _parse_field(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+# %% ../nbs/10_training.ipynb #8167f5a8
+@patch
+def before_fit(self:CSVLogger):
+    learn = self.learn
+    if not learn.real_fit: return
+    self.file, self.lines = Path(learn.path)/self.fname, []
+    if rank_distrib(): return   # only the main process writes
+    names = learn.recorder.metric_names
+    try:
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        if self.append and self.file.exists() and self.file.stat().st_size:
+            with open(self.file, newline='') as f: old = next(csv.reader(f), [])
+            if old != names:
+                raise ValueError(f"CSVLogger(append=True) would mix columns in {str(self.file)!r}. Received: a file "
+                                 f"with columns {old} for a fit logging {names}. Use another fname, or append=False.")
+            self.prefix = self.file.read_text()
+            open(self.file, 'a').close()   # fails now, not after an epoch, if the file is read-only
+        else: self._rewrite(_csv_line(names), [])
+    except OSError as e:
+        raise type(e)(f"CSVLogger cannot write {str(self.file)!r}. Received: fname={str(self.fname)!r} in "
+                      f"learn.path={str(learn.path)!r}, which fails with {type(e).__name__}: {e}. "
+                      "Choose a writable path.") from e
+
+@patch
+def _rewrite(self:CSVLogger, prefix:str, lines:list):
+    "Write the file anew (atomically): `prefix`, then `lines`."
+    self.prefix, self.lines = prefix, list(lines)
+    with atomic_write(self.file) as f: f.write((prefix + ''.join(lines)).encode())
 
 # %% ../nbs/10_training.ipynb #dc925ffd
 def _live_bar(learn):
