@@ -8,7 +8,6 @@ Docs: https://learnlib.github.io/learnlib/data.html.md"""
 # %% ../nbs/01_data.ipynb #08620550
 from __future__ import annotations
 import math
-from itertools import islice
 from pathlib import Path
 import torch
 from torch import Tensor
@@ -48,8 +47,11 @@ class TensorLoader:
         if self.shuffle:  # one gather per epoch (`index_select` is the fast one); every batch is then a view
             idx = torch.randperm(self.n, generator=self.generator, device=ts[0].device)
             ts = [t.index_select(0, idx.to(t.device)) for t in ts]
-        # `split` cuts all the batches of a tensor in one call; `zip` pairs them up into tuples, `islice` drops the last
-        return islice(zip(*(t.split(self.bs) for t in ts)), len(self))
+        return _batches(ts, self.bs, len(self))
+
+def _batches(ts:list, bs:int, n:int):
+    "The first `n` batches of `bs` rows of the tensors `ts`, as tuples of views, made one at a time."
+    for i in range(0, n*bs, bs): yield tuple(t[i:i+bs] for t in ts)
 
 # %% ../nbs/01_data.ipynb #4a468e94
 class DataLoaders:

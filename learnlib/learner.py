@@ -223,7 +223,7 @@ def removed_cbs(self:Learner, cbs): # callbacks or classes, absent only inside t
         self._cbs = [o for o in before if o in removed or o in self._cbs] + [o for o in self._cbs if o not in before]
         self._rebuild_handlers()
 
-# %% ../nbs/08_learner.ipynb #379f49a2
+# %% ../nbs/08_learner.ipynb #03d93b27
 @patch
 def ordered_cbs(self:Learner, event_name:str) -> list: # an event, e.g. 'before_fit'
     "The callbacks that handle `event_name`, in the order they run."
@@ -569,6 +569,8 @@ def _lr_reader(opt):
     return lambda: opt.hypers[-1]['lr']
 
 # %% ../nbs/08_learner.ipynb #ab8b4176
+_chunk = 256   # the smoothed losses are kept as tensors until read, stacked this many at a time
+
 class Recorder(Callback):
     "Compute losses and metrics, keep the history of a fit and log one row per epoch."
     order = 50
@@ -582,6 +584,7 @@ class Recorder(Callback):
         self.add_time, self.train_metrics, self.valid_metrics = add_time, train_metrics, valid_metrics
         self.loss, self.smooth_loss = AvgLoss(), AvgSmoothLoss(beta=beta)
         self.lrs, self.iters, self.losses, self.values, self._pending, self.hps = [], [], [], [], [], {}
+        self._chunks = []   # the smoothed losses not read yet, stacked `_chunk` at a time (on the device)
         self.metric_names = []
 
     def before_fit(self):
@@ -592,7 +595,7 @@ class Recorder(Callback):
         else: names = ['train_loss'] + names
         self.metric_names = ['epoch'] + names + (['time'] if self.add_time else [])
         if self.learn.fitting:  # `validate` and `get_preds` keep the history of the last fit
-            self.lrs, self.iters, self.losses, self.values, self._pending = [], [], [], [], []
+            self.lrs, self.iters, self.losses, self.values, self._pending, self._chunks = [], [], [], [], [], []
             self.hps = {}  # filled by schedulers (`learnlib.schedule.ParamScheduler`)
             self.smooth_loss.reset()
 
@@ -623,11 +626,14 @@ def after_batch(self:Recorder):
     self.lrs.append(self._read_lr())
     learn.smooth_loss = self.smooth_loss.tensor_value  # a tensor: reading it as a number would sync the device
     self._pending.append(learn.smooth_loss)
+    if len(self._pending) == _chunk: self._chunks.append(torch.stack(self._pending)); self._pending = []   # no sync
 
 @patch
 def _flush(self:Recorder):
     "Turn the smoothed losses recorded as tensors into Python numbers (one device sync)."
-    if self._pending: self.losses += torch.stack(self._pending).tolist(); self._pending = []
+    parts = self._chunks + ([torch.stack(self._pending)] if self._pending else [])
+    if parts: self.losses += torch.cat(parts).tolist()
+    self._chunks, self._pending = [], []
 
 @patch(as_prop=True)
 def _train_mets(self:Recorder) -> list: return [self.smooth_loss] + (self.learn.metrics if self.train_metrics else [])
@@ -704,7 +710,8 @@ def load_state_dict(self:Recorder, sd:dict): # a dict from `Recorder.state_dict`
     row = sd['row']
     self.log, (self.cancel_train, self.cancel_valid), self._epoch_start = list(row['log']), row['cancel'], row['start']
     self.lrs, self.iters, self.losses = list(sd['lrs']), list(sd['iters']), list(sd['losses'])
-    self.values, self.metric_names, self._pending = [list(v) for v in sd['values']], list(sd['metric_names']), []
+    self.values, self.metric_names = [list(v) for v in sd['values']], list(sd['metric_names'])
+    self._pending, self._chunks = [], []
     self.hps.clear(); self.hps.update({k: list(v) for k, v in sd['hps'].items()})   # in place: schedulers hold it
     for m, s in zip([self.smooth_loss, self.loss, *mets], [sd['smooth_loss'], sd['loss'], *sd['metrics']]):
         m.reset()   # every attribute of its running state exists, then takes the saved value
@@ -814,7 +821,7 @@ def _loader_at(self:Learner, ds_idx:int): # the index of a loader in `dls`
                          "DataLoaders a validation loader.")
     return self.dls[ds_idx]
 
-# %% ../nbs/08_learner.ipynb #9bc767bb
+# %% ../nbs/08_learner.ipynb #6417b9b2
 @patch
 def validate(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: validation)
              dl=None, # a loader to use instead
