@@ -7,7 +7,7 @@ Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 
 # %% ../nbs/12_distributed.ipynb #5b6e912d
 from __future__ import annotations
-import math, os, socket, sys, warnings
+import datetime, math, numbers, os, re, socket, sys, warnings
 from contextlib import contextmanager, ExitStack
 from pathlib import Path
 import torch
@@ -24,8 +24,8 @@ from .metrics import Metric, gather_objects
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['torchrun_env', 'setup_distrib', 'teardown_distrib', 'rank0_first', 'can_shard', 'DistributedLoader',
-           'in_dataset_order', 'gather_preds', 'DistributedCallback', 'free_port', 'torchrun_cmd']
+__all__ = ['torchrun_env', 'setup_distrib', 'teardown_distrib', 'note_distrib_error', 'rank0_first', 'can_shard',
+           'DistributedLoader', 'in_dataset_order', 'gather_preds', 'DistributedCallback', 'free_port', 'torchrun_cmd']
 
 # %% ../nbs/12_distributed.ipynb #c0837872
 def torchrun_env() -> dict|None:
@@ -38,11 +38,20 @@ def torchrun_env() -> dict|None:
 
 # %% ../nbs/12_distributed.ipynb #317066ba
 _groups_created = 0   # groups this process created so far: the name of the next one in the store
+_group_timeout = None # the timeout, in seconds, of the group this module created, while it exists
+
+def _check_timeout(timeout) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout is the number of seconds a process waits for the others, a positive number. "
+                         f"Received: {timeout!r}.")
+    return float(timeout)
 
 def setup_distrib(backend:str|None=None, # 'nccl', 'gloo', ...; None: NCCL on CUDA, Gloo on the CPU
-                  device:torch.device|None=None # the device this process trains on; None: CUDA if available
+                  device:torch.device|None=None, # the device this process trains on; None: CUDA if available
+                  timeout:float=600. # seconds to wait for the other processes, when joining and at each collective call
                  ) -> bool:
     "Join the process group that `torchrun` describes (if any and not joined yet); return whether this call created it."
+    timeout = _check_timeout(timeout)
     env = torchrun_env()
     if env is None or dist.is_initialized(): return False
     if device is None: device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -51,12 +60,16 @@ def setup_distrib(backend:str|None=None, # 'nccl', 'gloo', ...; None: NCCL on CU
         device = torch.device('cuda', env['local_rank'])
         torch.cuda.set_device(device)
         kwargs['device_id'] = device
-    global _groups_created
-    store, rank, world_size = next(dist.rendezvous('env://'))
-    store = dist.PrefixStore(f'learnlib_{_groups_created}', store)
-    _groups_created += 1
-    dist.init_process_group(backend or ('nccl' if device.type == 'cuda' else 'gloo'), store=store, rank=rank,
-                            world_size=world_size, **kwargs)
+    global _groups_created, _group_timeout
+    wait = datetime.timedelta(seconds=timeout)
+    try:
+        store, rank, world_size = next(dist.rendezvous('env://', timeout=wait))
+        store = dist.PrefixStore(f'learnlib_{_groups_created}', store)
+        _groups_created += 1
+        dist.init_process_group(backend or ('nccl' if device.type == 'cuda' else 'gloo'), store=store, rank=rank,
+                                world_size=world_size, timeout=wait, **kwargs)
+    except Exception as e: raise note_distrib_error(e, timeout)
+    _group_timeout = timeout
     return True
 
 _left_groups = []   # the process groups left: their objects live on until the interpreter exits
@@ -65,9 +78,31 @@ def teardown_distrib(created:bool=True, # whether this process created the group
                      barrier:bool=True): # wait for every process first (skip when leaving after an error)
     "Leave the default process group, if `created` and it exists."
     if not (created and dist.is_available() and dist.is_initialized()): return
-    if barrier: dist.barrier()
+    global _group_timeout
+    if barrier:
+        try: dist.barrier()
+        except Exception as e: raise note_distrib_error(e)
     _left_groups.append(dist.group.WORLD)
     dist.destroy_process_group()
+    _group_timeout = None
+
+# %% ../nbs/12_distributed.ipynb #c167c3ea
+_peer_gone = re.compile(r'timed out|timeout|connection (reset|closed)|broken pipe|clients joined', re.IGNORECASE)
+
+def note_distrib_error(error:BaseException, # an exception raised by a collective call, or by joining the group
+                       timeout:float|None=None # the group's timeout in seconds; None: the group's known one
+                      ) -> BaseException:
+    "Add a note on what to do to `error` when it says another process is missing; return `error`."
+    if not isinstance(error, RuntimeError) or not _peer_gone.search(str(error)): return error
+    if any('learnlib' in n for n in getattr(error, '__notes__', ())): return error
+    timeout = timeout or _group_timeout
+    waited = f"at most {timeout:g} s" if timeout else "the process group's timeout"
+    error.add_note(f"learnlib: process {rank_distrib()} of {num_distrib()} waited {waited} for the others at a collective "
+                   "call, or lost its connection to one: another process has stopped, is stuck, or is calling different "
+                   "collectives (a fit or `validate` on one process only, for instance). Look at the other processes' "
+                   "output for the first error. If one process legitimately works alone for longer, raise the wait with "
+                   "`distrib_ctx(timeout=...)` or `setup_distrib(timeout=...)`.")
+    return error
 
 # %% ../nbs/12_distributed.ipynb #56ad013f
 def rank0_first(func, *args, **kwargs):
@@ -78,7 +113,8 @@ def rank0_first(func, *args, **kwargs):
         if not is_distributed(): res = func(*args, **kwargs)
         else:
             if dist.get_rank() == 0: res = func(*args, **kwargs)
-            dist.barrier()
+            try: dist.barrier()
+            except Exception as e: raise note_distrib_error(e)
             if dist.get_rank() != 0: res = func(*args, **kwargs)
         ok = True
         return res
@@ -335,6 +371,10 @@ class DistributedCallback(Callback):
         if isinstance(self.learn.dl, DistributedLoader): self._combine(training=True)
 
     def after_fit(self): self._end_no_sync()
+    def cleanup(self):   # the fit failed: explain a collective call that found another process missing
+        self._end_no_sync()
+        error = sys.exc_info()[1]
+        if error is not None: note_distrib_error(error)
 
 # %% ../nbs/12_distributed.ipynb #e633dd31
 @patch
@@ -423,13 +463,14 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
                    backend:str|None=None, # process group backend; None: NCCL on CUDA, Gloo on the CPU
                    seed:int|None=None, # seed of the training shards' shuffling; None: drawn by the main process
                    gather_to_all:bool=True, # `get_preds` returns results on every process (False: main only)
-                   ddp_kwargs:dict|None=None): # passed to `DistributedDataParallel` (e.g. `find_unused_parameters`)
+                   ddp_kwargs:dict|None=None, # passed to `DistributedDataParallel` (e.g. `find_unused_parameters`)
+                   timeout:float=600.): # seconds a process waits for the others at each collective call
     "Make this learner one process of a data-parallel run: DDP model, sharded loaders, output on the main process only."
     if isinstance(self.__dict__.get('distributed'), DistributedCallback):
         raise RuntimeError("This learner is already distributed. Received: a second `to_distributed` call. "
                            "Call `detach_distributed` first.")
     device = _train_device(self)
-    created = setup_distrib(backend, device)
+    created = setup_distrib(backend, device, timeout=timeout)
     if not is_distributed(): return self
     stack, dls = ExitStack(), self.dls
     try:
@@ -476,13 +517,16 @@ def distrib_ctx(self:Learner, sync_bn:bool=True, # convert batch normalisation t
                 backend:str|None=None, # process group backend; None: NCCL on CUDA, Gloo on the CPU
                 seed:int|None=None, # seed of the training shards' shuffling; None: drawn by the main process
                 gather_to_all:bool=True, # `get_preds` returns results on every process (False: main only)
-                ddp_kwargs:dict|None=None): # passed to `DistributedDataParallel`
+                ddp_kwargs:dict|None=None, # passed to `DistributedDataParallel`
+                timeout:float=600.): # seconds a process waits for the others at each collective call
     "Context manager: `to_distributed` on entry, `detach_distributed` on exit; does nothing outside a distributed run."
-    self.to_distributed(sync_bn=sync_bn, backend=backend, seed=seed, gather_to_all=gather_to_all, ddp_kwargs=ddp_kwargs)
+    self.to_distributed(sync_bn=sync_bn, backend=backend, seed=seed, gather_to_all=gather_to_all, ddp_kwargs=ddp_kwargs,
+                        timeout=timeout)
     ok = False
     try:
         yield self
         ok = True
+    except Exception as e: raise note_distrib_error(e)
     finally: self.detach_distributed(barrier=ok)
 
 # %% ../nbs/12_distributed.ipynb #bd018c68

@@ -98,12 +98,21 @@ class CrashAt(Callback):
     def after_backward(self):
         if self.train_iter == self.at: raise Crash()
 
+class Steps(Callback):
+    "Counts steps, by 1 on rank 0 and by 2 on rank 1: a state that differs between processes."
+    def before_fit(self): self.n = 0
+    def after_step(self): self.n += 1 + rank_distrib()
+    def state_dict(self): return {'n': self.n}
+    def load_state_dict(self, sd): self.n = sd['n']
+
 def run3(folder, crash_at=None):
     "The same fit every time (same seeds), with checkpoints every 4 batches in `out/folder`; None if it crashed."
     torch.manual_seed(3)
-    model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 1))
+    model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+    torch.manual_seed(30 + rank_distrib())   # each process drops different units: its own random stream
+    steps = Steps()
     learn = Learner(dls, model, nn.MSELoss(), lr=1e-2, path=out/folder,
-                    cbs=[CheckpointCallback(every_n_batches=4), CrashAt(crash_at)])
+                    cbs=[CheckpointCallback(every_n_batches=4), CrashAt(crash_at), steps])
     try:
         with learn.distrib_ctx(seed=7), learn.no_bar(), learn.no_logging(): learn.fit(2)
     except Crash: return None
@@ -113,7 +122,13 @@ ref3 = run3('ref')
 res['crashed'] = run3('ck', crash_at=10) is None
 resumed = run3('ck')
 res['resumed_from'] = getattr(resumed.checkpoint.resumed_from, 'name', None)
-res['resume_exact'] = all(torch.equal(v, ref3.model.state_dict()[k]) for k,v in resumed.model.state_dict().items())
+created = setup_distrib()   # a process group for gathering what each process found
+res['resume_exact'] = gather_objects(all(torch.equal(v, ref3.model.state_dict()[k])
+                                         for k,v in resumed.model.state_dict().items()))
+res['losses_exact'] = gather_objects([float(l) for l in resumed.recorder.losses] == [float(l) for l in ref3.recorder.losses])
+res['own_losses'] = gather_objects([float(l) for l in ref3.recorder.losses])
+res['steps'] = gather_objects([ref3.steps.n, resumed.steps.n])
+teardown_distrib(created)
 
 # Part 4: a NaN loss that only the process of rank 1 sees stops every process at the same batch
 import warnings
