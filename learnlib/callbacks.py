@@ -8,15 +8,18 @@ Docs: https://learnlib.github.io/learnlib/callbacks.html.md"""
 # %% ../nbs/04_callbacks.ipynb #629e493b
 from __future__ import annotations
 import time, types, warnings
+from functools import partialmethod
 from pathlib import Path
 import torch
 from fastcore.basics import camel2snake, noop, patch
+from fastcore.foundation import L
 from .core import apply_to_tensors, check_state, rank_distrib
 
 # %% auto #0
 __all__ = ['event', 'CancelException', 'CancelBatchException', 'CancelTrainException', 'CancelValidException',
            'CancelEpochException', 'CancelFitException', 'CancelStepException', 'CancelBackwardException', 'Callback',
-           'before_batch_cb', 'TrainEvalCallback', 'ProgressCallback', 'GatherPredsCallback', 'VerboseCallback']
+           'CallbackList', 'before_batch_cb', 'TrainEvalCallback', 'ProgressCallback', 'GatherPredsCallback',
+           'VerboseCallback']
 
 # %% ../nbs/04_callbacks.ipynb #fa3ae8fb
 _events = ('after_create before_fit before_epoch before_train before_batch after_pred after_loss '
@@ -115,6 +118,18 @@ def load_state_dict(self:Callback, sd:dict): # a dict from `state_dict`
     "Restore a state returned by `state_dict` (a callback without state accepts only an empty one)."
     if sd: raise ValueError(f"{type(self).__name__} keeps no state, so it cannot restore one. Received: a state with "
                             f"keys {sorted(map(str, sd))}. Load a checkpoint written with the same callbacks.")
+
+# %% ../nbs/04_callbacks.ipynb #25ded7d9
+class CallbackList(L):
+    "The callbacks of a learner, as a read-only fastcore `L`: change them with the learner's `add_cb`/`remove_cb`."
+    def _new(self, items, *args, **kwargs): return L(items, *args, **kwargs)   # `filter`, `map`, slices: a plain `L`
+    def _refuse(self, name:str, *args, **kwargs):
+        raise TypeError(f"learn.cbs lists the learner's callbacks and cannot be changed. Received: a call to `{name}`. "
+                        "Use learn.add_cb/add_cbs or learn.remove_cb/remove_cbs (learn.added_cbs/removed_cbs for a block).")
+
+for _name in ('append', 'extend', 'insert', 'pop', 'remove', 'clear', 'sort', 'reverse',
+              '__setitem__', '__delitem__', '__iadd__'):
+    setattr(CallbackList, _name, partialmethod(CallbackList._refuse, _name))
 
 # %% ../nbs/04_callbacks.ipynb #5a612615
 def before_batch_cb(f): # function `(callback, xb, yb) -> (xb, yb)`

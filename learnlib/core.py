@@ -16,7 +16,7 @@ from torch import nn, Tensor
 # %% auto #0
 __all__ = ['defaults', 'replacing_yield', 'default_device', 'apply_to_tensors', 'to_device', 'to_cpu', 'rank_distrib',
            'num_distrib', 'is_distributed', 'distrib_barrier', 'gather_to_main', 'maybe_gather', 'to_detach', 'find_bs',
-           'trainable_params', 'norm_bias_params', 'is_plain_data', 'check_state', 'import_optional']
+           'params', 'trainable_params', 'norm_bias_params', 'is_plain_data', 'check_state', 'import_optional']
 
 # %% ../nbs/00_core.ipynb #69f15eff
 defaults = SimpleNamespace(
@@ -138,6 +138,10 @@ def find_bs(b) -> int:
     raise TypeError(f"Cannot find a batch size: no tensor in the batch. Received: {type(b).__name__}")
 
 # %% ../nbs/00_core.ipynb #61d1df35
+def params(model:nn.Module) -> list:
+    "All the parameters of `model` (for splitters written fastai's way: `L(m[0], m[1]).map(params)`)."
+    return list(model.parameters())
+
 def trainable_params(model:nn.Module) -> list:
     "The parameters of `model` that require a gradient (the default `splitter` of a `Learner`)."
     return [p for p in model.parameters() if p.requires_grad]

@@ -23,7 +23,7 @@ from .optimizer import OptimWrapper, Adam
 from .losses import loss_activation, loss_decodes, loss_not_reduced as _loss_not_reduced
 from .callbacks import (Callback, TrainEvalCallback, ProgressCallback, GatherPredsCallback, CancelException,
                                 CancelBatchException, CancelTrainException, CancelValidException, CancelEpochException,
-                                CancelFitException, CancelStepException, CancelBackwardException)
+                                CancelFitException, CancelStepException, CancelBackwardException, CallbackList)
 from .callbacks import _events, _inner_loop
 from .metrics import Metric, AvgLoss, AvgSmoothLoss, mk_metric
 from .serialization import (LoadError, atomic_write, save_model, load_model, rng_states_kept, loader_generators,
@@ -137,9 +137,9 @@ Learner.metrics = property(_get_metrics, _set_metrics,
                            doc="The `Metric`s computed by the `Recorder` (functions given are wrapped in `AvgMetric`).")
 
 @patch(as_prop=True)
-def cbs(self:Learner) -> tuple:
-    "The callbacks, in the order they were added (change them with `add_cb`/`remove_cb`)."
-    return tuple(self._cbs)
+def cbs(self:Learner) -> CallbackList:
+    "The callbacks, in the order they were added, as a read-only `L` (change them with `add_cb`/`remove_cb`)."
+    return CallbackList(list(self._cbs))
 
 @patch(as_prop=True)
 def real_fit(self:Learner) -> bool:
