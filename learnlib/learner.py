@@ -225,9 +225,9 @@ def removed_cbs(self:Learner, cbs): # callbacks or classes, absent only inside t
 
 # %% ../nbs/08_learner.ipynb #03d93b27
 @patch
-def ordered_cbs(self:Learner, event_name:str) -> list: # an event, e.g. 'before_fit'
-    "The callbacks that handle `event_name`, in the order they run."
-    return [cb for cb,*_ in self._handlers[event_name]]
+def ordered_cbs(self:Learner, event:str) -> list: # an event, e.g. 'before_fit'
+    "The callbacks that handle `event`, in the order they run."
+    return [cb for cb,*_ in self._handlers[event]]
 
 # %% ../nbs/08_learner.ipynb #bd1a30f2
 def _add_note(e:BaseException, msg:str):
@@ -726,6 +726,8 @@ def _pyplot(what:str): return import_optional('matplotlib.pyplot', what)
 @patch
 def plot_loss(self:Recorder, skip_start:int=5, # number of first batches not drawn
               with_valid:bool=True, # also draw the validation loss
+              log:bool=False, # a logarithmic loss axis
+              show_epochs:bool=False, # a vertical line at the end of each epoch
               ax=None): # matplotlib axes to draw on (a new figure when None)
     "Plot the smoothed training loss and, per epoch, the validation loss."
     if ax is None: _, ax = _pyplot('`Recorder.plot_loss`').subplots()
@@ -733,6 +735,9 @@ def plot_loss(self:Recorder, skip_start:int=5, # number of first batches not dra
     if with_valid and self.values and len(self.values[0]) > 1:
         idx = [i for i,v in enumerate(self.values) if v[1] is not None]
         ax.plot([self.iters[i] for i in idx], [self.values[i][1] for i in idx], label='valid')
+    if show_epochs:
+        for it in self.iters: ax.axvline(it, color='grey', linestyle=':', linewidth=0.8)
+    if log: ax.set_yscale('log')
     ax.set_xlabel('batch'); ax.set_ylabel('loss'); ax.legend()
     return ax
 
@@ -763,8 +768,11 @@ def plot_sched(self:Recorder, keys:list|str|None=None, # names to plot (default:
 def plot_lr_find(self:Recorder, skip_end:int=5, # number of last points not drawn
                  suggestions:list|None=None, # points `(lr, loss)` to mark
                  names:list|None=None, # their names, for the legend
-                 ax=None): # matplotlib axes to draw on (a new figure when None)
+                 ax=None, # matplotlib axes to draw on (a new figure when None)
+                 nms:list|None=None, # fastai's name for `names`
+                 return_fig:bool=False): # return the figure (as fastai does) instead of the axes
     "Plot the smoothed loss against the learning rate (log scale) recorded by `lr_find`, with suggestions marked."
+    if names is None: names = nms
     if not self.lrs:
         raise ValueError("Nothing to plot. Received: a Recorder without learning rates. Run `learn.lr_find()` first.")
     n = max(len(self.lrs) - skip_end, min(len(self.lrs), 2))
@@ -776,7 +784,7 @@ def plot_lr_find(self:Recorder, skip_end:int=5, # number of last points not draw
     for i, ((lr, loss), name) in enumerate(zip(suggestions, names)):
         ax.plot(lr, loss, 'o', color=f'C{i+1}', label=f'{name}: {lr:.2e}', zorder=5)
     if suggestions: ax.legend()
-    return ax
+    return ax.figure if return_fig else ax
 
 # %% ../nbs/08_learner.ipynb #eaa6f01e
 _pass_state = ('fitting', 'trial_fit', 'training', 'dl', 'n_iter', 'iter', 'start_iter', 'xb', 'yb', 'pred', 'loss',
@@ -861,13 +869,17 @@ def get_preds(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: val
               cbs=None, # callbacks for this pass only
               save_preds:Path|None=None, # folder to write the predictions to, batch by batch
               save_targs:Path|None=None, # folder to write the targets to, batch by batch
-              concat_dim:int=0): # dimension along which batches are concatenated
+              concat_dim:int=0, # dimension along which batches are concatenated
+              with_preds:bool=True, # return the predictions (None when False)
+              with_targs:bool=True, # return the targets (None when False)
+              pickle_protocol:int=2): # passed to `torch.save` for the batches written to files
     "Predictions and targets (and optionally inputs, decoded predictions, losses) over `dl`."
     if dl is None: dl = self._loader_at(ds_idx)
     if act is None: act = loss_activation(self.loss_func)
     decodes = loss_decodes(self.loss_func)
     gather = GatherPredsCallback(with_input=with_input, with_loss=with_loss, save_preds=save_preds,
-                                 save_targs=save_targs, concat_dim=concat_dim)
+                                 save_targs=save_targs, concat_dim=concat_dim, with_preds=with_preds,
+                                 with_targs=with_targs, pickle_protocol=pickle_protocol)
     with self.validation_context(cbs=listify(cbs) + [gather], inner=inner) as stack:
         if with_loss: stack.enter_context(self.loss_not_reduced())
         self._do_epoch_validate(dl=dl)

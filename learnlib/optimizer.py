@@ -452,6 +452,15 @@ def _check_same_kind(sd:dict, own:dict):
                      "state of another optimizer. Load it into the optimizer it was saved from (the same `opt_func`).")
 
 # %% ../nbs/02_optimizer.ipynb #74808df2
+def _regrouped(sd:dict, param_lists:list) -> dict:
+    "`sd` with fastai's layout (one flat list of per-parameter states) turned into learnlib's, grouped like `param_lists`."
+    flat = sd['state']
+    if not (isinstance(flat, (list, tuple)) and flat and all(isinstance(s, dict) for s in flat)
+            and len(flat) == sum(len(pg) for pg in param_lists)): return sd
+    grouped, i = [], 0
+    for pg in param_lists: grouped.append(list(flat[i:i+len(pg)])); i += len(pg)
+    return {**sd, 'state': grouped}
+
 @patch
 def state_dict(self:Optimizer) -> dict:
     "The hypers of each group and, group by group, the state of each parameter."
@@ -466,6 +475,7 @@ def load_state_dict(self:Optimizer, sd:dict): # a dict from `Optimizer.state_dic
         raise ValueError("`Optimizer.load_state_dict` expects the dict `Optimizer.state_dict` returns, with 'state' "
                          f"and 'hypers'. Received: {type(sd).__name__}{keys}. (A torch optimizer's state dict loads "
                          "into an `OptimWrapper`.)")
+    sd = _regrouped(sd, self.param_lists)
     if len(sd['hypers']) != len(sd['state']):
         raise ValueError(f"The state dict is inconsistent. Received: hypers for {_groups(len(sd['hypers']))} and "
                          f"state for {_groups(len(sd['state']))}.")

@@ -23,7 +23,7 @@ from .learner import Learner
 # %% auto #0
 __all__ = ['sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'sched_poly', 'Annealer', 'SchedLin', 'SchedCos', 'SchedNo',
            'SchedExp', 'SchedPoly', 'combine_scheds', 'combined_cos', 'ParamScheduler', 'LRFinder', 'valley', 'slide',
-           'minimum', 'steep', 'SuggestedLRs']
+           'minimum', 'steep', 'SuggestionMethod', 'SuggestedLRs']
 
 # %% ../nbs/09_schedule.ipynb #341ada7e
 def sched_lin(start, end, pos:float):
@@ -356,7 +356,8 @@ def valley(lrs:Tensor, losses:Tensor, # the curve
         for j in range(i):
             if vals[j] > vals[i] and length[j] + 1 > length[i]: length[i] = length[j] + 1
     end = max(range(n), key=lambda i: (length[i], -i))
-    idx = end - length[end]//2
+    third = length[end]/3
+    idx = max(end - length[end] + int(third) + int(third/2), 0)   # fastai's arithmetic, for the same suggestions
     return float(lrs[idx]), (float(lrs[idx]), float(losses[idx]))
 
 def slide(lrs:Tensor, losses:Tensor, # the curve
@@ -389,6 +390,11 @@ def steep(lrs:Tensor, losses:Tensor, # the curve
     slopes = (losses[1:] - losses[:-1])/(lrs[1:].log() - lrs[:-1].log())
     idx = int(slopes.argmin())
     return float(lrs[idx]), (float(lrs[idx]), float(losses[idx]))
+
+# %% ../nbs/09_schedule.ipynb #257a90ce
+class SuggestionMethod:
+    "fastai's names for the suggestion functions, for `lr_find(suggest_funcs=...)`."
+    Valley, Slide, Minimum, Steep = staticmethod(valley), staticmethod(slide), staticmethod(minimum), staticmethod(steep)
 
 # %% ../nbs/09_schedule.ipynb #85d07853
 class SuggestedLRs(tuple):

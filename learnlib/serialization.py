@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn, Tensor
+from fastcore.foundation import L
 from .core import rank_distrib, import_optional
 from .optimizer import optimizer_kind
 
@@ -137,6 +138,13 @@ def _check_zip_crc(file):
         raise LoadError(file, f"is corrupt: the data of its entry {bad!r} does not match the checksum stored with it "
                         "(a bit flipped on disk, or an incomplete copy). Save it again, or load an earlier copy.")
 
+def _no_fastcore_lists(o):
+    "`o` with the fastcore `L`s that fastai's files hold turned into lists."
+    if isinstance(o, L): return [_no_fastcore_lists(v) for v in o]
+    if isinstance(o, dict): return type(o)((k, _no_fastcore_lists(v)) for k, v in o.items())
+    if type(o) in (list, tuple): return type(o)(_no_fastcore_lists(v) for v in o)
+    return o
+
 def read_state(file, # a path, or an open binary file
                map_location=None): # passed to `torch.load` (e.g. 'cpu')
     "Load the tensors and plain values in `file` without executing code, after checking its checksums; errors name the file."
@@ -144,11 +152,11 @@ def read_state(file, # a path, or an open binary file
         raise FileNotFoundError(f"No such file. Received: {str(file)!r}.")
     _check_zip_crc(file)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), torch.serialization.safe_globals([L]):   # fastai's files hold `L`s: plain lists
             warnings.filterwarnings('ignore', message='.*pickle protocol.*')
-            if not _is_path(file): return torch.load(file, map_location=map_location, weights_only=True)
+            if not _is_path(file): return _no_fastcore_lists(torch.load(file, map_location=map_location, weights_only=True))
             with open(file, 'rb') as f:   # an open file: torch.load guesses no format from the name
-                return torch.load(f, map_location=map_location, weights_only=True)
+                return _no_fastcore_lists(torch.load(f, map_location=map_location, weights_only=True))
     except FileNotFoundError: raise
     except Exception as e: raise _open_error(file, e) from e   # kept as the cause, with its traceback
 

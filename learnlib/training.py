@@ -8,6 +8,7 @@ Docs: https://learnlib.github.io/learnlib/training.html.md"""
 # %% ../nbs/10_training.ipynb #aaf93158
 from __future__ import annotations
 import csv, io, math, os, tempfile, warnings
+from enum import Enum
 from pathlib import Path
 import numpy as np
 import torch
@@ -20,7 +21,7 @@ from .serialization import atomic_write
 from .learner import Learner, _model_device
 
 # %% auto #0
-__all__ = ['MixedPrecision', 'GradientAccumulation', 'GradientClip', 'set_bn_eval', 'BnFreeze', 'ShortEpochCallback',
+__all__ = ['AMPMode', 'MixedPrecision', 'GradientAccumulation', 'GradientClip', 'set_bn_eval', 'BnFreeze', 'ShortEpochCallback',
            'TerminateOnNaNCallback', 'TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback',
            'ReduceLROnPlateau', 'CSVLogger', 'ShowGraphCallback']
 
@@ -43,9 +44,15 @@ def _check_writable_dir(folder:Path, # the folder that will receive files
 # %% ../nbs/10_training.ipynb #24c8fd4b
 _amp_dtypes = {'fp16': torch.float16, 'bf16': torch.bfloat16}
 
+class AMPMode(str, Enum):
+    "fastai's names for the mixed precision modes: `AMPMode.FP16` is 'fp16', `AMPMode.BF16` is 'bf16'."
+    FP16 = 'fp16'
+    BF16 = 'bf16'
+
 def _amp_mode(amp_mode) -> str:
     "'fp16' or 'bf16' from a name or a torch dtype; a clear error for anything else."
     if amp_mode in (torch.float16, torch.bfloat16): return {torch.float16: 'fp16', torch.bfloat16: 'bf16'}[amp_mode]
+    if isinstance(amp_mode, AMPMode): return amp_mode.value
     if isinstance(amp_mode, str) and amp_mode.lower() in _amp_dtypes: return amp_mode.lower()
     raise ValueError(f"amp_mode must be 'fp16' or 'bf16' (or torch.float16 / torch.bfloat16). Received: {amp_mode!r}.")
 
@@ -219,11 +226,12 @@ class GradientClip(Callback):
 # %% ../nbs/10_training.ipynb #7185f349
 _bn_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
-def set_bn_eval(model:nn.Module): # the model whose frozen BatchNorm layers stop updating their statistics
-    "Put every BatchNorm layer of `model` whose parameters are all frozen in evaluation mode."
+def set_bn_eval(model:nn.Module, # the model whose frozen BatchNorm layers stop updating their statistics
+                use_eval:bool=True): # False: put them back in training mode
+    "Put every BatchNorm layer of `model` whose parameters are all frozen in evaluation mode (or back in training)."
     for m in model.modules():
         ps = list(m.parameters(recurse=False))
-        if isinstance(m, _bn_types) and ps and not any(p.requires_grad for p in ps): m.eval()
+        if isinstance(m, _bn_types) and ps and not any(p.requires_grad for p in ps): m.train(not use_eval)
 
 class BnFreeze(Callback):
     "Keep the running statistics of frozen BatchNorm layers unchanged during training."
