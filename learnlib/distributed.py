@@ -569,6 +569,23 @@ def unshard(self:FSDPCallback):
     self.original_opt.load_state_dict(self.learn.opt.state_dict())   # each state made whole again
 
 @patch
+def gathered(self:FSDPCallback, with_opt:bool=True): # also gather the optimizer's state
+    "A copy of the learner's own model with the whole weights (on the CPU), and the whole optimizer state, on the main process."
+    _reshard(self.ddp_model)
+    main, own = rank_distrib() == 0, dict(self.original_model.named_parameters())
+    memo = {}
+    for n, p in self.ddp_model.named_parameters():   # every process takes part in gathering each parameter
+        whole = p.full_tensor() if is_sharded(p) else p.detach()
+        if main: memo[id(own[n])] = nn.Parameter(whole.cpu().clone(), requires_grad=own[n].requires_grad)
+    whole_opt = lambda t: t.full_tensor() if is_sharded(t) else t
+    opt_state = apply_to_tensors(whole_opt, self.learn.opt.state_dict()) if with_opt else None
+    if not main: return None, None
+    model, bufs = copy.deepcopy(self.original_model, memo), dict(self.ddp_model.named_buffers())
+    with torch.no_grad():
+        for n, b in model.named_buffers(): b.copy_(bufs[n])
+    return model, opt_state
+
+@patch
 def release(self:DistributedCallback):
     "Drop the references to the model that holds the process group (so that it can be freed before the group)."
     self.ddp_model = None
@@ -636,7 +653,9 @@ def _fsdp_callback(learn:Learner, device:torch.device, stack:ExitStack, shard_mo
     stack.enter_context(replacing_yield(learn, 'opt', sharded_opt))
     _hollow(model)
     opt.clear_state()
-    return FSDPCallback(sharded, model, opt, **kw)
+    cb = FSDPCallback(sharded, model, opt, **kw)
+    stack.enter_context(replacing_yield(learn, 'sharding', cb))   # `save` writes shards, `export` gathers
+    return cb
 
 # %% ../nbs/12_distributed.ipynb #94fb5ead
 @patch

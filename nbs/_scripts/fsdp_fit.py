@@ -3,7 +3,7 @@
 Run it with `torchrun --nproc_per_node=2 fsdp_fit.py OUT`: it trains a small model sharded over the two processes
 (`distrib_ctx(strategy='fsdp')`) in several ways and, on the main process, the same model on one process over the
 same batches; the main process writes what the tests check to OUT/results.json and OUT/tensors.pt."""
-import json, sys
+import json, os, sys
 from functools import partial
 from pathlib import Path
 import torch
@@ -52,7 +52,7 @@ class GlobalBatches:
 def learner(model, single=False, **kwargs):
     "A learner over the training data (for one process: the 2-process run's global batches) and the validation set."
     tdl = DataLoader(train_dl.dataset, batch_sampler=GlobalBatches(train_dl)) if single else train_dl
-    return Learner(DataLoaders(tdl, valid_dl), model, nn.MSELoss(), lr=1e-2, **kwargs)
+    return Learner(DataLoaders(tdl, valid_dl), model, nn.MSELoss(), lr=1e-2, path=out, **kwargs)
 
 def quiet(learn): return learn.no_bar(), learn.no_logging()
 
@@ -70,23 +70,54 @@ with learn.distrib_ctx(strategy='fsdp', seed=SEED):
     preds, targs = learn.get_preds()
     preds2, targs2 = learn.get_preds(dl=DataLoader(TensorDataset(xv, yv), batch_size=50))
     res['predict'] = learn.predict(xv[3]).output.tolist()   # a forward pass: every process predicts
+    whole, _ = learn.sharding.gathered(with_opt=False)     # the whole model, on the main process
+    learn.save('final')                                    # every process writes its shards
+    learn.export()                                         # the main process writes an ordinary learner
+    with quiet(learn)[0], quiet(learn)[1]: learn.fit(1)    # on from the checkpoint
 res['after'] = [type(learn.model).__name__, learn.model is model]
 created = setup_distrib()   # a process group to compare the processes' results
 res['same_weights'] = gather_objects({k: v.sum().item() for k, v in model.state_dict().items()})
 teardown_distrib(created)
-ten.update(preds=preds, targs=targs, preds2=preds2, targs2=targs2, fsdp=model.state_dict(), yv=yv)
+ten.update(preds=preds, targs=targs, preds2=preds2, targs2=targs2, fsdp3=model.state_dict(), yv=yv)
 if rank_distrib() == 0:
+    ten['fsdp'] = whole.state_dict()
     ref = learner(make_model(), single=True, metrics=[mae, rmse])
     with quiet(ref)[0], quiet(ref)[1]: ref.fit(2)
     ten['single'] = ref.model.state_dict()
-    ref.model.eval()
-    with torch.no_grad(): exact = model.eval()(xv)
+    with torch.no_grad(): exact = whole.eval()(xv)
     ten['exact'] = exact
     res['exact'] = [nn.functional.mse_loss(exact, yv).item(), mae(exact, yv).item(), rmse(exact, yv)]
 
-# 2. Other optimizers, the one-cycle schedule, gradient accumulation and clipping, against one process
+# 2. The sharded checkpoint, loaded by two processes (then one more epoch, as the first run did), as one ordinary
+# file (a whole model, which each process shards) and back to a sharded one; then on one process, and the export
+learn = learner(make_model(seed=5))
+with learn.distrib_ctx(strategy='fsdp', seed=SEED), quiet(learn)[0], quiet(learn)[1]:
+    learn.load('final')
+    learn.fit(1)
+ten['resumed3'] = learn.model.state_dict()
+def convert():
+    if rank_distrib() == 0:
+        sharded_to_file(out/'models'/'final.dcp', out/'models'/'whole.pth')
+        file_to_sharded(out/'models'/'whole.pth', out/'models'/'back.dcp')
+rank0_first(convert)
+for name in ('whole.pth', 'back'):
+    learn = learner(make_model(seed=6))
+    with learn.distrib_ctx(strategy='fsdp', seed=SEED):
+        learn.load(name)
+        whole, _ = learn.sharding.gathered(with_opt=False)
+    if rank_distrib() == 0: ten[f'loaded_{name}'] = whole.state_dict()
+if rank_distrib() == 0:
+    one = learner(make_model(seed=8)).load('final')   # one process, without any process group
+    ten['one_process'], ten['one_process_opt'] = one.model.state_dict(), one.opt.state_dict()
+    exported = load_learner(out/'export.pkl', trusted=True)
+    res['exported'] = [type(exported.model).__name__, exported.sharding, [type(cb).__name__ for cb in exported.cbs]]
+    ten['exported'], ten['exported_opt'] = exported.model.state_dict(), exported.opt.state_dict()
+    res['files'] = sorted(os.listdir(out/'models'/'final.dcp'))
+
+# 3. Other optimizers, the one-cycle schedule, gradient accumulation and clipping, against one process
 def accumulate_clip(n_acc): return dict(cbs=[GradientAccumulation(n_acc=n_acc), GradientClip(max_norm=0.3)])
-runs = {'sgd': lambda _: dict(opt_func=partial(SGD, mom=0.9, wd=1e-2)), 'ranger': lambda _: dict(opt_func=ranger),
+runs = {'sgd': lambda _: dict(opt_func=partial(SGD, mom=0.9, wd=1e-2), cbs=GradientClip(0.5, norm_type=float('inf'))),
+        'ranger': lambda _: dict(opt_func=ranger),
         'adamw': lambda _: dict(opt_func=torch.optim.AdamW), 'one_cycle': lambda _: {},
         'accumulate_clip': lambda single: accumulate_clip(64 if single else 32)}   # a step every 64 items in all
 def fit(learn, name): (learn.fit_one_cycle if name == 'one_cycle' else learn.fit)(2)
@@ -96,14 +127,14 @@ for name, kw in runs.items():
     with learn.distrib_ctx(strategy='fsdp', seed=SEED), quiet(learn)[0], quiet(learn)[1]:
         fit(learn, name)
         res['lrs'][name] = gather_objects(learn.recorder.lrs[-1])
-        if name == 'accumulate_clip': res['total_norm'] = gather_objects(float(learn.gradient_clip.total_norm))
+        if name in ('sgd', 'accumulate_clip'): res[f'{name}_norm'] = gather_objects(float(learn.gradient_clip.total_norm))
     ten[name] = learn.model.state_dict()
     if rank_distrib() == 0:
         ref = learner(make_model(), single=True, **kw(True))
         with quiet(ref)[0], quiet(ref)[1]: fit(ref, name)
         ten[f'{name}_single'] = ref.model.state_dict()
 
-# 3. bfloat16 through FSDP's mixed precision policy: the blocks compute in bfloat16, the weights stay float32
+# 4. bfloat16 through FSDP's mixed precision policy: the blocks compute in bfloat16, the weights stay float32
 from torch.distributed.fsdp import MixedPrecisionPolicy
 bf16 = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32, output_dtype=torch.float32)
 learn = learner(make_model())
