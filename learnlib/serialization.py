@@ -18,9 +18,9 @@ from .optimizer import optimizer_kind
 
 # %% auto #0
 __all__ = ['LoadError', 'UnsafeFileError', 'SaveError', 'clean_stale_temps', 'atomic_write', 'read_state', 'unwrap_model',
-           'save_state', 'save_model', 'load_model', 'save_sharded', 'read_sharded_extra', 'load_sharded',
-           'sharded_to_file', 'file_to_sharded', 'loader_generators', 'get_rng_states', 'set_rng_states',
-           'rng_states_kept']
+           'save_state', 'save_model', 'load_model', 'clean_sharded_leftovers', 'save_sharded', 'read_sharded_extra',
+           'load_sharded', 'sharded_to_file', 'file_to_sharded', 'loader_generators', 'get_rng_states',
+           'set_rng_states', 'rng_states_kept']
 
 # %% ../nbs/07_serialization.ipynb #b4bb21b4
 class LoadError(ValueError):
@@ -425,6 +425,16 @@ def _recover_folder(folder:Path):
         _fsync_dir(folder.parent)
     for f in (new, old):
         if f.exists(): shutil.rmtree(f)
+
+def clean_sharded_leftovers(folder:str|Path) -> list: # the folder holding sharded checkpoints
+    "Put back the checkpoints killed sharded saves left aside in `folder` and remove their unfinished parts (no save running)."
+    folder, done = Path(folder), []
+    for t in sorted(folder.glob(f'.*{_TMP_SUFFIX}')):
+        m = re.fullmatch(rf'\.(.+)\.(new|old){re.escape(_TMP_SUFFIX)}', t.name)
+        if m is None or not t.is_dir() or m.group(1) in done: continue
+        _recover_folder(folder/m.group(1))
+        done.append(m.group(1))
+    return done
 
 # %% ../nbs/07_serialization.ipynb #54321ebc
 def _agree(ok:bool, collective:bool) -> bool:

@@ -1,9 +1,12 @@
 """A training script for the FSDP tests of `learnlib.distributed` (nbs/12_distributed.ipynb).
 
-Run it with `torchrun --nproc_per_node=2 fsdp_fit.py OUT`: it trains a small model sharded over the two processes
+`torchrun --nproc_per_node=2 fsdp_fit.py OUT` trains a small model sharded over the two processes
 (`distrib_ctx(strategy='fsdp')`) in several ways and, on the main process, the same model on one process over the
-same batches; the main process writes what the tests check to OUT/results.json and OUT/tensors.pt."""
-import json, os, sys
+same batches; the main process writes what the tests check to OUT/results.json and OUT/tensors.pt. Then it starts
+a fit with checkpoints, in which the process of rank 1 is killed (SIGKILL) while it writes a checkpoint.
+`torchrun --nproc_per_node=2 fsdp_fit.py OUT resume` runs that fit again, which resumes from the last checkpoint,
+then the same fit uninterrupted; the main process writes what it found to OUT/resume.json."""
+import json, os, signal, sys
 from functools import partial
 from pathlib import Path
 import torch
@@ -12,6 +15,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from learnlib.all import *
 
 out, SEED = Path(sys.argv[1]), 7
+mode = sys.argv[2] if len(sys.argv) > 2 else 'all'
 torch.manual_seed(0)                     # the same data on every process
 x, xv = torch.randn(256, 12), torch.randn(257, 12)
 w = torch.randn(12, 5)
@@ -20,24 +24,25 @@ train_dl = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
 valid_dl = TensorLoader(xv, yv, bs=64)   # evaluation shards of 128 and 129 items: 2 and 3 batches
 
 class Block(nn.Module):
-    def __init__(self, d=32, h=65):
+    def __init__(self, d=32, h=65, p=0.):
         super().__init__()
         self.lin1, self.act, self.lin2, self.norm = nn.Linear(d, h), nn.GELU(), nn.Linear(h, d), nn.LayerNorm(d)
-    def forward(self, x): return x + self.lin2(self.act(self.lin1(self.norm(x))))
+        self.drop = nn.Dropout(p)
+    def forward(self, x): return x + self.drop(self.lin2(self.act(self.lin1(self.norm(x)))))
 
 class MLP(nn.Module):
     "An input layer, three residual blocks, a head; odd sizes (65, 5): the shards of a parameter differ by a row."
-    def __init__(self):
+    def __init__(self, p=0.):
         super().__init__()
-        self.inp, self.blocks, self.head = nn.Linear(12, 32), nn.ModuleList(Block() for _ in range(3)), nn.Linear(32, 5)
+        self.inp, self.blocks, self.head = nn.Linear(12, 32), nn.ModuleList(Block(p=p) for _ in range(3)), nn.Linear(32, 5)
     def forward(self, x):
         x = self.inp(x)
         for b in self.blocks: x = b(x)
         return self.head(x)
 
-def make_model(seed=1):
+def make_model(seed=1, p=0.):
     torch.manual_seed(seed)
-    return MLP()
+    return MLP(p)
 
 class GlobalBatches:
     "The batches one process must see to take the steps of a 2-process run: both processes' batches, side by side."
@@ -55,6 +60,28 @@ def learner(model, single=False, **kwargs):
     return Learner(DataLoaders(tdl, valid_dl), model, nn.MSELoss(), lr=1e-2, path=out, **kwargs)
 
 def quiet(learn): return learn.no_bar(), learn.no_logging()
+
+def resumable_fit(folder:str):
+    "The same fit every time, with checkpoints every 3 batches in `models/folder`: dropout, gradient accumulation."
+    model = make_model(seed=9, p=0.3)
+    torch.manual_seed(40 + rank_distrib())   # each process drops its own units: its own random stream
+    learn = learner(model, cbs=[GradientAccumulation(n_acc=32), CheckpointCallback(folder, every_n_batches=3)])
+    with learn.distrib_ctx(strategy='fsdp', seed=SEED, timeout=60), quiet(learn)[0], quiet(learn)[1]: learn.fit(2)
+    return learn
+
+if mode == 'resume':   # the fit killed at the end of the other run resumes, then the same fit runs uninterrupted
+    learn, ref, res = resumable_fit('ck'), resumable_fit('ref'), {}
+    res['resumed_from'] = learn.checkpoint.resumed_from.name
+    created = setup_distrib()
+    res['weights_exact'] = gather_objects(all(torch.equal(v, ref.model.state_dict()[k]) for k, v in
+                                              learn.model.state_dict().items()))
+    res['losses_exact'] = gather_objects([float(l) for l in learn.recorder.losses] == [float(l) for l in ref.recorder.losses])
+    res['own_losses'] = gather_objects([float(l) for l in ref.recorder.losses])
+    teardown_distrib(created)
+    if rank_distrib() == 0:
+        res['left'] = sorted(os.listdir(out/'models'/'ck'))
+        (out/'resume.json').write_text(json.dumps(res))
+    sys.exit()
 
 res, ten = {}, {}
 # 1. The sharded run's shards, predictions and metrics; then, on the main process, the same fit on one process
@@ -153,3 +180,15 @@ if rank_distrib() == 0:
 if rank_distrib() == 0:
     torch.save(ten, out/'tensors.pt')
     (out/'results.json').write_text(json.dumps(res))
+
+# 5. A fit with checkpoints, in which the process of rank 1 is killed while it writes its shards of the checkpoint
+# after 12 batches: the one after 9 batches (in the middle of an accumulation: gradients saved) stays the latest
+import torch.distributed.checkpoint as dcp
+write_data = dcp.FileSystemWriter.write_data
+def write_or_die(self, plan, planner):
+    if rank_distrib() == 1 and '-000000012-batch' in str(self.path):
+        with open(os.path.join(self.path, '__1_0.distcp'), 'wb') as f: f.write(b'half a file')
+        os.kill(os.getpid(), signal.SIGKILL)
+    return write_data(self, plan, planner)
+dcp.FileSystemWriter.write_data = write_or_die
+resumable_fit('ck')
