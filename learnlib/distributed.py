@@ -7,7 +7,7 @@ Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 
 # %% ../nbs/12_distributed.ipynb #5b6e912d
 from __future__ import annotations
-import copy, dataclasses, datetime, math, numbers, os, re, socket, sys, warnings
+import copy, dataclasses, datetime, gc, math, numbers, os, re, socket, sys, warnings
 from contextlib import contextmanager, ExitStack
 from pathlib import Path
 import torch
@@ -27,7 +27,7 @@ from .learner import Learner
 # %% auto #0
 __all__ = ['torchrun_env', 'setup_distrib', 'teardown_distrib', 'note_distrib_error', 'rank0_first', 'can_shard',
            'DistributedLoader', 'in_dataset_order', 'gather_preds', 'DistributedCallback', 'modules_to_shard',
-           'FSDPCallback', 'free_port', 'torchrun_cmd']
+           'FSDPCallback', 'free_port', 'torchrun_cmd', 'torchrun_output']
 
 # %% ../nbs/12_distributed.ipynb #c0837872
 def torchrun_env() -> dict|None:
@@ -74,7 +74,7 @@ def setup_distrib(backend:str|None=None, # 'nccl', 'gloo', ...; None: NCCL on CU
     _group_timeout = timeout
     return True
 
-_left_groups = []   # the process groups left: their objects live on until the interpreter exits
+_left_groups = []   # the groups left after an error: their objects live on until the interpreter exits
 
 def teardown_distrib(created:bool=True, # whether this process created the group (from `setup_distrib`)
                      barrier:bool=True): # wait for every process first (skip when leaving after an error)
@@ -84,9 +84,10 @@ def teardown_distrib(created:bool=True, # whether this process created the group
     if barrier:
         try: dist.barrier()
         except Exception as e: raise note_distrib_error(e)
-    _left_groups.append(dist.group.WORLD)
+    else: _left_groups.append(dist.group.WORLD)   # a thread of the group may still be busy: see above
     dist.destroy_process_group()
     _group_timeout = None
+    if barrier: gc.collect()   # free the group, and what holds it, now rather than while the interpreter exits
 
 # %% ../nbs/12_distributed.ipynb #c167c3ea
 _peer_gone = re.compile(r'timed out|timeout|connection (reset|closed)|broken pipe|clients joined', re.IGNORECASE)
@@ -750,7 +751,21 @@ def free_port() -> int:
 def torchrun_cmd(script:str|Path, # the Python script to run
                  *args, # its arguments
                  nproc:int=2, # processes on this machine
-                 port:int|None=None) -> list: # rendezvous port on 127.0.0.1 (default: a free one)
+                 port:int|None=None, # rendezvous port on 127.0.0.1 (default: a free one)
+                 log_dir:str|Path|None=None) -> list: # also keep each process's output in files there
     "The command that runs `script` on `nproc` local processes with `torchrun`, over the loopback interface."
+    logs = [f'--log-dir={log_dir}', '--tee=3'] if log_dir is not None else []   # `--tee`: on the console too
     return [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}', '--nnodes=1',
-            '--rdzv-backend=c10d', f'--rdzv-endpoint=127.0.0.1:{port or free_port()}', str(script), *map(str, args)]
+            '--rdzv-backend=c10d', f'--rdzv-endpoint=127.0.0.1:{port or free_port()}', *logs, str(script), *map(str, args)]
+
+def torchrun_output(log_dir:str|Path, # the `log_dir` of a `torchrun_cmd`
+                    last:int=100) -> str: # the number of lines shown of each output (its last ones)
+    "Each process's output (stdout, then stderr) of a run of `torchrun_cmd(..., log_dir=...)`, rank by rank."
+    files = sorted(Path(log_dir).glob('*/attempt_*/*/std*.log'),
+                   key=lambda f: (f.parent.parent.name, int(f.parent.name), f.name != 'stdout.log'))
+    parts = []
+    for f in files:
+        lines = f.read_text(errors='replace').splitlines()
+        cut = f', its last {last} of {len(lines)} lines' if len(lines) > last else ''
+        parts.append(f"----- process {f.parent.name}: {f.stem}{cut} -----\n" + '\n'.join(lines[-last:]))
+    return '\n'.join(parts) or f"(no output of any process in {log_dir})"

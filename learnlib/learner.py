@@ -421,7 +421,7 @@ def all_batches(self:Learner):
     self._batch_device, self._first_batch = _model_device(self.model), True
     try:
         for i,b in enumerate(self.dl, start): self.one_batch(i, b)
-    finally: self._batch_device = None
+    finally: self._batch_device, self._forward_model = None, self.model   # keep no wrapper beyond the pass
 
 # %% ../nbs/08_learner.ipynb #673a6819
 @patch
@@ -665,7 +665,9 @@ def after_epoch(self:Recorder):
     self.learn.logger(self.log)
 
 @patch
-def after_fit(self:Recorder): self._flush()
+def after_fit(self:Recorder):
+    self._flush()
+    self.__dict__.pop('_read_lr', None)   # the reader of this fit's optimizer (a distributed one may be gone after it)
 
 # %% ../nbs/08_learner.ipynb #cf03ef98
 defaults.callbacks = [TrainEvalCallback, Recorder, ProgressCallback]

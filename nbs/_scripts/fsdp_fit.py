@@ -147,7 +147,7 @@ runs = {'sgd': lambda _: dict(opt_func=partial(SGD, mom=0.9, wd=1e-2), cbs=Gradi
         'ranger': lambda _: dict(opt_func=ranger),
         'adamw': lambda _: dict(opt_func=torch.optim.AdamW), 'one_cycle': lambda _: {},
         'accumulate_clip': lambda single: accumulate_clip(64 if single else 32)}   # a step every 64 items in all
-def fit(learn, name): (learn.fit_one_cycle if name == 'one_cycle' else learn.fit)(2)
+def fit(learn, name): (learn.fit_one_cycle if name == 'one_cycle' else learn.fit)(1)
 res['lrs'] = {}
 for name, kw in runs.items():
     learn = learner(make_model(), **kw(False))
