@@ -522,7 +522,8 @@ class FSDPCallback(DistributedCallback):
                  seed:int=0, # see `DistributedCallback`
                  gather_to_all:bool=True): # see `DistributedCallback`
         super().__init__(sharded_model, seed=seed, gather_to_all=gather_to_all)
-        self.original_model, self.original_opt, self._forwards, self._most, self._spare = original_model, original_opt, 0, 0, None
+        self.original_model, self.original_opt = original_model, original_opt
+        self._forwards, self._most, self._spare = 0, 0, None   # evaluation: forward passes run, and to run; an input
 
     @property
     def name(self) -> str: return 'distributed'   # `learn.distributed`, as with DDP
