@@ -1,5 +1,5 @@
 """Data-parallel training on several processes, GPUs or machines with `torch.distributed`, and evaluation that is exact.
-DDP training with sharded loaders; losses, metrics and predictions over the whole set, each item once.
+DDP, or FSDP with the model sharded, with sharded loaders; losses, metrics and predictions over the whole set, each item once.
 
 Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 
