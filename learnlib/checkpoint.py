@@ -7,19 +7,21 @@ Docs: https://learnlib.github.io/learnlib/checkpoint.html.md"""
 
 # %% ../nbs/11_checkpoint.ipynb #c45b15d0
 from __future__ import annotations
-import hashlib, inspect, json, re, warnings
+import hashlib, inspect, json, re, shutil, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
 from fastcore.basics import patch
 from torch.utils.data import DataLoader, IterableDataset
-from .core import rank_distrib, num_distrib, distrib_barrier, gather_to_main
+from .core import rank_distrib, num_distrib, distrib_barrier, gather_to_main, is_sharded
 from .data import TensorLoader
 from .callbacks import Callback, ProgressCallback
+from .metrics import gather_objects
 from .optimizer import optimizer_kind
 from .serialization import (LoadError, SaveError, read_state, save_state, clean_stale_temps, unwrap_model,
-                                    get_rng_states, set_rng_states, loader_generators, _load_into)
+                                    get_rng_states, set_rng_states, loader_generators, _load_into, save_sharded,
+                                    load_sharded, read_sharded_extra, clean_sharded_leftovers)
 from .learner import Learner
 
 # %% auto #0
@@ -82,7 +84,7 @@ class _EpochLoader:
 
 # %% ../nbs/11_checkpoint.ipynb #b47400a2
 _VERSION = 3   # the format of the checkpoints this version writes and reads
-_CKPT_RE = re.compile(r'ckpt-([0-9a-f]{16})-(\d{9,})-(batch|epoch|stopped)\.pth')
+_CKPT_RE = re.compile(r'ckpt-([0-9a-f]{16})-(\d{9,})-(batch|epoch|stopped)\.(pth|dcp)')
 _known_fits = {}   # folder -> ids of the fits this process ran with checkpoints there
 
 def _list_checkpoints(folder:Path) -> list:
@@ -95,8 +97,21 @@ def _weights_hash(state:dict) -> str:
     h = hashlib.sha256()
     for k, v in state.items():
         h.update(k.encode())
+        if is_sharded(v): v = v.full_tensor()   # FSDP: the whole weights (a collective call)
         if isinstance(v, Tensor): h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
     return h.hexdigest()[:32]
+
+def _remove(path:Path):
+    "Delete the checkpoint `path`: a file, or the folder of a sharded one."
+    if path.is_dir(): shutil.rmtree(path, ignore_errors=True)
+    else: path.unlink(missing_ok=True)
+
+def _read_checkpoint(path:Path) -> dict:
+    "What the checkpoint `path` holds (without a sharded checkpoint's weights, which `load_sharded` reads)."
+    if path.suffix != '.dcp': return read_state(path, map_location='cpu')
+    ck = read_sharded_extra(path)
+    if ck is None: raise LoadError(path, "is a sharded checkpoint without its state (extra.pth). Delete it.")
+    return ck
 
 def _jsonable(o):
     if isinstance(o, Tensor): o = o.tolist()
@@ -192,43 +207,48 @@ class CheckpointCallback(Callback):
     def _others(self) -> list: return [cb for cb in self.learn.cbs if cb is not self]
 
 # %% ../nbs/11_checkpoint.ipynb #21d1b8dc
+def _local(t): return t.to_local() if is_sharded(t) else t
+
 def _finite(state:dict) -> bool:
-    "Whether every floating-point tensor of `state` is finite (one read of the device)."
-    flags = [torch.isfinite(v).all() for v in state.values() if isinstance(v, Tensor) and v.is_floating_point()]
-    return bool(torch.stack(flags).all()) if flags else True
+    "Whether every floating-point tensor of `state` is finite (one read of the device; every process's shards)."
+    flags = [torch.isfinite(_local(v)).all() for v in state.values() if isinstance(v, Tensor) and v.is_floating_point()]
+    ok = bool(torch.stack(flags).all()) if flags else True
+    return all(gather_objects(ok)) if any(is_sharded(v) for v in state.values()) else ok
 
 @patch
 def _rank_state(self:CheckpointCallback, mid:bool) -> dict:
     "What this process keeps apart from the others: its random states, its callbacks' states, its gradients."
     model = unwrap_model(self.learn.model)
-    return {'grads': {n: p.grad for n, p in model.named_parameters() if p.grad is not None},
+    return {'grads': {n: _local(p.grad) for n, p in model.named_parameters() if p.grad is not None},   # its shards
             'callbacks': [[type(cb).__qualname__, cb.state_dict()] for cb in self._others()],
             'rng': {'now': get_rng_states(self._gens), 'epoch_start': self._epoch_rng if mid else None}}
 
 @patch
 def _write(self:CheckpointCallback, phase:str): # 'batch', 'epoch' or 'stopped'
     learn, model = self.learn, unwrap_model(self.learn.model)
-    state = model.state_dict()
+    state, sharded = model.state_dict(), learn.sharding is not None   # sharded: DCP, every process its shards
     if not _finite(state):   # the same weights on every process: they all skip
         if not rank_distrib(): warnings.warn(f"CheckpointCallback: the weights are not finite (NaN or infinite) after "
                                              f"training batch {learn.train_iter}: no checkpoint written, the earlier ones kept.")
         return
     mid = phase == 'batch'
     ranks = gather_to_main(self._rank_state(mid))   # a collective: every process writes its part
-    if rank_distrib(): return
-    ck = {'learnlib_checkpoint': _VERSION, 'fit_id': self.fit_id, 'fingerprint': self.fingerprint, 'model': state,
-          'opt': learn.opt.state_dict(), 'opt_kind': optimizer_kind(learn.opt), 'ranks': ranks,
+    ck = {'learnlib_checkpoint': _VERSION, 'fit_id': self.fit_id, 'fingerprint': self.fingerprint, 'ranks': ranks,
           'modes': [m.training for m in model.modules()],
           'progress': {'phase': phase, 'epoch': learn.epoch, 'batches_done': learn.iter+1 if mid else None,
                        'train_iter': learn.train_iter, 'n_epoch': learn.n_epoch}}
-    try: save_state(ck, self.folder/f'ckpt-{self.fit_id}-{learn.train_iter:09d}-{phase}.pth')
+    path = self.folder/f'ckpt-{self.fit_id}-{learn.train_iter:09d}-{phase}.{"dcp" if sharded else "pth"}'
+    try:
+        if sharded: save_sharded(path, model, learn.opt, extra=ck)   # the main process's `ck` is written
+        elif not rank_distrib():
+            save_state({**ck, 'model': state, 'opt': learn.opt.state_dict(), 'opt_kind': optimizer_kind(learn.opt)}, path)
     except SaveError as e:
         warnings.warn(f"CheckpointCallback could not write a checkpoint; the fit goes on and the earlier checkpoints are kept. {e}")
         return
+    if rank_distrib(): return
     clean_stale_temps(self.folder)   # the temporary files of checkpoints whose writing was killed
     if self.keep_last is not None:
-        for *_, p in [c for c in _list_checkpoints(self.folder) if c[0] == self.fit_id][:-self.keep_last]:
-            p.unlink(missing_ok=True)
+        for *_, p in [c for c in _list_checkpoints(self.folder) if c[0] == self.fit_id][:-self.keep_last]: _remove(p)
 
 @patch
 def after_batch(self:CheckpointCallback):
@@ -259,19 +279,21 @@ def before_fit(self:CheckpointCallback):
     self.fingerprint = fit_fingerprint(learn)
     self.fit_id = _fit_id(self.fingerprint)
     folder = self.folder
+    if not rank_distrib() and folder.is_dir(): clean_sharded_leftovers(folder)   # what killed sharded saves left
+    distrib_barrier()
     known = _known_fits.setdefault(str(folder.resolve()), set())
     ckpts = _list_checkpoints(folder)
     mine = [c for c in ckpts if c[0] == self.fit_id]
     if not self.resume and mine:
         if not rank_distrib():
-            for *_, p in mine: p.unlink(missing_ok=True)
+            for *_, p in mine: _remove(p)
         mine = []
     others = [c for c in ckpts if c[0] != self.fit_id and c[0] not in known]
     if others and not mine: self._refuse(others[-1][3])
     known.add(self.fit_id)
     distrib_barrier()
     for *_, p in reversed(mine):
-        try: ck = read_state(p, map_location='cpu')
+        try: ck = _read_checkpoint(p)
         except LoadError as e:
             warnings.warn(f"Skipping an unreadable checkpoint: {e}")
             continue
@@ -280,7 +302,7 @@ def before_fit(self:CheckpointCallback):
 
 @patch
 def _refuse(self:CheckpointCallback, path:Path):
-    try: old = read_state(path, map_location='cpu')['fingerprint']
+    try: old = _read_checkpoint(path)['fingerprint']
     except (LoadError, KeyError, TypeError) as e: diff = [f"(its fingerprint cannot be read: {e})"]
     else: diff = _fingerprint_diff(old, self.fingerprint) or ['(the same settings, but another fit id)']
     raise ValueError(f"{self.folder} holds checkpoints of a different fit (the newest: {path.name}), and none of this "
@@ -300,7 +322,8 @@ def _restore(self:CheckpointCallback, path:Path, ck:dict):
                                    isinstance(ck.get('fingerprint'), dict) else []) + " Delete it.")
     mine = self._own_part(path, ck)
     self._check_callbacks(path, mine['callbacks'])   # before anything changes
-    _load_into(path, learn.model, learn.opt, ck['model'], ck['opt'], strict=True, opt_kind=ck.get('opt_kind'))
+    if path.suffix == '.dcp': load_sharded(path, learn.model, learn.opt, strict=True)   # every process its shards
+    else: _load_into(path, learn.model, learn.opt, ck['model'], ck['opt'], strict=True, opt_kind=ck.get('opt_kind'))
     for m, mode in zip(unwrap_model(learn.model).modules(), ck['modes']): m.training = mode
     p = ck['progress']
     self.resumed_from = path
@@ -348,6 +371,13 @@ def _restore_callbacks(self:CheckpointCallback, saved:list):
     for cb, sd, _ in self._matched(self.resumed_from, saved): cb.load_state_dict(sd)
 
 # %% ../nbs/11_checkpoint.ipynb #e8dfd38e
+def _grad_like(g:Tensor, p:Tensor) -> Tensor:
+    "The saved gradient `g` (this process's shard, for a sharded parameter) as the gradient of `p`."
+    g = g.to(p.device)
+    if not is_sharded(p): return g
+    from torch.distributed.tensor import DTensor
+    return DTensor.from_local(g, p.device_mesh, p.placements, shape=p.shape, stride=p.stride())
+
 @patch
 def before_train(self:CheckpointCallback):
     if not self._active: return
@@ -359,6 +389,6 @@ def before_train(self:CheckpointCallback):
     (p, mine), self._pending = ck, None
     self._restore_callbacks(mine['callbacks'])
     for n, prm in unwrap_model(learn.model).named_parameters():
-        prm.grad = mine['grads'][n].to(prm.device) if n in mine['grads'] else None
+        prm.grad = _grad_like(mine['grads'][n], prm) if n in mine['grads'] else None
     resume = (p['batches_done'], mine['rng']['epoch_start'], mine['rng']['now'])
     learn.use_loader(_EpochLoader(learn.dl, _set_start, resume=resume), start_iter=p['batches_done'])

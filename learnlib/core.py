@@ -7,7 +7,7 @@ Docs: https://learnlib.github.io/learnlib/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #63da1e05
 from __future__ import annotations
-import copy, importlib, os
+import copy, importlib, os, sys
 from contextlib import contextmanager
 from types import SimpleNamespace
 import torch
@@ -15,8 +15,9 @@ from torch import nn, Tensor
 
 # %% auto #0
 __all__ = ['defaults', 'replacing_yield', 'default_device', 'apply_to_tensors', 'to_device', 'to_cpu', 'rank_distrib',
-           'num_distrib', 'is_distributed', 'distrib_barrier', 'gather_to_main', 'maybe_gather', 'to_detach', 'find_bs',
-           'params', 'trainable_params', 'norm_bias_params', 'is_plain_data', 'check_state', 'import_optional']
+           'num_distrib', 'is_distributed', 'distrib_barrier', 'gather_to_main', 'maybe_gather', 'to_detach',
+           'is_sharded', 'layout_like', 'find_bs', 'params', 'trainable_params', 'norm_bias_params', 'is_plain_data',
+           'check_state', 'import_optional']
 
 # %% ../nbs/00_core.ipynb #69f15eff
 defaults = SimpleNamespace(
@@ -125,6 +126,21 @@ def to_detach(b, # a tensor or nested structure of tensors
         if gather: t = maybe_gather(t)
         return t.cpu() if cpu else t
     return apply_to_tensors(_f, b)
+
+# %% ../nbs/00_core.ipynb #b7f28d90
+def is_sharded(t) -> bool:
+    "Whether `t` is a `DTensor`: a tensor laid out over processes, as the parameters of an FSDP model are."
+    mod = sys.modules.get('torch.distributed.tensor')   # not imported: no DTensor can exist yet
+    return mod is not None and isinstance(t, mod.DTensor)
+
+def layout_like(t:Tensor, # a whole tensor, or a DTensor
+                ref:Tensor): # the tensor whose layout `t` takes (a parameter)
+    "`t` laid out like `ref`: this process's shard when `ref` is sharded, the whole tensor when `t` is and `ref` is not."
+    if is_sharded(ref) and not is_sharded(t):
+        from torch.distributed.tensor import distribute_tensor
+        return distribute_tensor(t.detach().to(ref.device), ref.device_mesh, ref.placements, src_data_rank=None)
+    if is_sharded(t) and not is_sharded(ref): return t.full_tensor()   # collective: every process calls it
+    return t
 
 # %% ../nbs/00_core.ipynb #fee28287
 def find_bs(b) -> int:

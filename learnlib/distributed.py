@@ -1,5 +1,5 @@
 """Data-parallel training on several processes, GPUs or machines with `torch.distributed`, and evaluation that is exact.
-DDP training with sharded loaders; losses, metrics and predictions over the whole set, each item once.
+DDP, or FSDP with the model sharded, with sharded loaders; losses, metrics and predictions over the whole set, each item once.
 
 Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 
@@ -7,7 +7,7 @@ Docs: https://learnlib.github.io/learnlib/distributed.html.md"""
 
 # %% ../nbs/12_distributed.ipynb #5b6e912d
 from __future__ import annotations
-import datetime, math, numbers, os, re, socket, sys, warnings
+import copy, dataclasses, datetime, gc, math, numbers, os, re, socket, sys, warnings
 from contextlib import contextmanager, ExitStack
 from pathlib import Path
 import torch
@@ -17,7 +17,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import (DataLoader, IterableDataset, RandomSampler, SequentialSampler,
                               DistributedSampler)
 from fastcore.basics import noop, patch
-from .core import rank_distrib, num_distrib, is_distributed, to_detach as _to_detach, replacing_yield, defaults
+from .core import (rank_distrib, num_distrib, is_distributed, to_detach as _to_detach, replacing_yield, defaults,
+                           apply_to_tensors, to_device, is_sharded, layout_like)
 from .data import TensorLoader
 from .callbacks import Callback, GatherPredsCallback, ProgressCallback
 from .metrics import Metric, gather_objects
@@ -25,7 +26,8 @@ from .learner import Learner
 
 # %% auto #0
 __all__ = ['torchrun_env', 'setup_distrib', 'teardown_distrib', 'note_distrib_error', 'rank0_first', 'can_shard',
-           'DistributedLoader', 'in_dataset_order', 'gather_preds', 'DistributedCallback', 'free_port', 'torchrun_cmd']
+           'DistributedLoader', 'in_dataset_order', 'gather_preds', 'DistributedCallback', 'modules_to_shard',
+           'FSDPCallback', 'free_port', 'torchrun_cmd', 'torchrun_output']
 
 # %% ../nbs/12_distributed.ipynb #c0837872
 def torchrun_env() -> dict|None:
@@ -72,7 +74,7 @@ def setup_distrib(backend:str|None=None, # 'nccl', 'gloo', ...; None: NCCL on CU
     _group_timeout = timeout
     return True
 
-_left_groups = []   # the process groups left: their objects live on until the interpreter exits
+_left_groups = []   # the groups left after an error: their objects live on until the interpreter exits
 
 def teardown_distrib(created:bool=True, # whether this process created the group (from `setup_distrib`)
                      barrier:bool=True): # wait for every process first (skip when leaving after an error)
@@ -82,9 +84,10 @@ def teardown_distrib(created:bool=True, # whether this process created the group
     if barrier:
         try: dist.barrier()
         except Exception as e: raise note_distrib_error(e)
-    _left_groups.append(dist.group.WORLD)
+    else: _left_groups.append(dist.group.WORLD)   # a thread of the group may still be busy: see above
     dist.destroy_process_group()
     _group_timeout = None
+    if barrier: gc.collect()   # free the group, and what holds it, now rather than while the interpreter exits
 
 # %% ../nbs/12_distributed.ipynb #c167c3ea
 _peer_gone = re.compile(r'timed out|timeout|connection (reset|closed)|broken pipe|clients joined', re.IGNORECASE)
@@ -430,6 +433,166 @@ def _end_no_sync(self:DistributedCallback):
         cm, self._no_sync = self._no_sync, None
         cm.__exit__(None, None, None)
 
+# %% ../nbs/12_distributed.ipynb #eea3c40e
+def _shard_rule(shard_modules) -> tuple:
+    "`(is_candidate(module, blocks), least parameters)` for `shard_modules`, after checking it."
+    if isinstance(shard_modules, type): shard_modules = (shard_modules,)
+    if shard_modules is None: return (lambda m, blocks: id(m) in blocks), 1
+    if (isinstance(shard_modules, (tuple, list)) and shard_modules
+        and all(isinstance(c, type) and issubclass(c, nn.Module) for c in shard_modules)):
+        return (lambda m, blocks: isinstance(m, tuple(shard_modules))), 1
+    if isinstance(shard_modules, int) and not isinstance(shard_modules, bool) and shard_modules > 0:
+        return (lambda m, blocks: True), shard_modules
+    raise TypeError("shard_modules names the submodules that FSDP shards on their own: None (the blocks of every "
+                    "ModuleList and Sequential), module classes, or a positive number of parameters. "
+                    f"Received: {shard_modules!r}.")
+
+def modules_to_shard(model:nn.Module, # the model to shard
+                     shard_modules=None # None: the blocks; module classes; or a least number of parameters
+                    ) -> list:
+    "The submodules of `model` FSDP shards on their own, innermost first; the rest goes with the whole model."
+    is_candidate, least = _shard_rule(shard_modules)
+    blocks = {id(c) for m in model.modules() if isinstance(m, (nn.ModuleList, nn.Sequential)) for c in m.children()}
+    res, taken = [], set()
+    for m in reversed(list(model.modules())):   # every module comes after all of its submodules
+        if m is model or not is_candidate(m, blocks): continue
+        own = [p for p in m.parameters() if id(p) not in taken]
+        if own and sum(p.numel() for p in own) >= least:
+            res.append(m)
+            taken.update(id(p) for p in own)
+    return res
+
+# %% ../nbs/12_distributed.ipynb #82fe564d
+def _meta_copy(model:nn.Module) -> nn.Module:
+    "A copy of `model` whose parameters are on the `meta` device (no memory); buffers and other attributes are copied."
+    memo = {id(p): nn.Parameter(torch.empty_like(p, device='meta'), requires_grad=p.requires_grad)
+            for p in model.parameters()}
+    return copy.deepcopy(model, memo)
+
+def _sharded_copy(model:nn.Module, # the model (whole, on any device)
+                  device:torch.device, # where this process trains
+                  shard_modules=None, # see `modules_to_shard`
+                  fsdp_kwargs:dict|None=None) -> nn.Module: # passed to `fully_shard`
+    "A copy of `model` sharded by FSDP over the processes, holding this process's shards of its weights on `device`."
+    try: from torch.distributed.fsdp import fully_shard
+    except ImportError as e:
+        raise ImportError(f"strategy='fsdp' needs FSDP2 (`torch.distributed.fsdp.fully_shard`, PyTorch 2.6 or later). "
+                          f"Received: torch {torch.__version__}. Upgrade PyTorch, or use strategy='ddp'.") from e
+    from torch.distributed.device_mesh import init_device_mesh
+    root_kw = {'mesh': init_device_mesh(device.type, (dist.get_world_size(),)), **(fsdp_kwargs or {})}
+    kw, mp = dict(root_kw), root_kw.get('mp_policy')
+    if getattr(mp, 'output_dtype', None) is not None:   # a block's output goes to the model's own layers, not out
+        kw['mp_policy'] = dataclasses.replace(mp, output_dtype=None)
+    sharded = _meta_copy(model)
+    for m in modules_to_shard(sharded, shard_modules): fully_shard(m, **kw)
+    fully_shard(sharded, **root_kw)
+    sharded.to_empty(device=device)
+    whole, bufs = dict(model.named_parameters()), dict(model.named_buffers())
+    with torch.no_grad():
+        for n, p in sharded.named_parameters(): p.to_local().copy_(layout_like(whole[n], p).to_local())
+        for n, b in sharded.named_buffers(): b.copy_(bufs[n])
+    return sharded
+
+# %% ../nbs/12_distributed.ipynb #1b84a616
+def _hollow(model:nn.Module):
+    "Free the weights (and gradients) of `model`, keeping its parameters: a sharded copy holds them meanwhile."
+    for p in model.parameters(): p.data, p.grad = torch.empty(0, dtype=p.dtype, device=p.device), None
+
+def _reshard(model:nn.Module):
+    "Free the whole weights FSDP keeps gathered after a forward pass without backward (it does for the whole model)."
+    for m in model.modules():
+        if hasattr(m, 'reshard') and hasattr(m, 'unshard'): m.reshard()   # every `FSDPModule`
+
+@torch.no_grad()
+def _unshard_into(sharded:nn.Module, model:nn.Module):
+    "Put the whole weights and buffers of `sharded` into `model`, one parameter at a time (collective calls)."
+    _reshard(sharded)
+    params, bufs = dict(model.named_parameters()), dict(model.named_buffers())
+    for n, p in sharded.named_parameters():
+        params[n].data = (p.full_tensor() if is_sharded(p) else p.detach().clone()).to(params[n].device)
+    for n, b in sharded.named_buffers(): bufs[n].copy_(b)
+
+# %% ../nbs/12_distributed.ipynb #b9a2145d
+class FSDPCallback(DistributedCallback):
+    "`DistributedCallback` for a model sharded by FSDP: no wrapper, and as many forward passes on every process."
+    run_valid = True   # counts the forward passes of evaluation
+    def __init__(self, sharded_model:nn.Module, # the model sharded by FSDP, which the loop calls
+                 original_model:nn.Module, # the learner's model, which gets the whole weights back at the end
+                 original_opt, # the learner's optimizer, which gets the whole state back at the end
+                 seed:int=0, # see `DistributedCallback`
+                 gather_to_all:bool=True): # see `DistributedCallback`
+        super().__init__(sharded_model, seed=seed, gather_to_all=gather_to_all)
+        self.original_model, self.original_opt = original_model, original_opt
+        self._forwards, self._most, self._spare = 0, 0, None   # evaluation: forward passes run, and to run; an input
+
+    @property
+    def name(self) -> str: return 'distributed'   # `learn.distributed`, as with DDP
+    @property
+    def plain_model(self) -> nn.Module:
+        "The sharded model (there is no wrapper)."
+        return self.ddp_model
+
+    def before_train(self):
+        self._use_loader(train=True)
+        if isinstance(self.learn.dl, DistributedLoader): self.learn.dl.set_epoch(self.learn.epoch)
+    def before_batch(self): pass   # no `no_sync`: see above
+    def before_validate(self):
+        super().before_validate()
+        self._forwards, self._spare, dl = 0, None, self.learn.dl
+        if isinstance(dl, DistributedLoader): self._most = max(gather_objects(len(dl)))   # before any forward pass
+    def after_pred(self):
+        if self.training: return
+        self._forwards += 1
+        if self._spare is None: self._spare = self.learn.xb
+    def after_validate(self):
+        if isinstance(self.learn.dl, DistributedLoader): self._even_out_forwards()
+        _reshard(self.ddp_model)   # forward passes without backward leave the weights of the whole model gathered
+        super().after_validate()
+
+# %% ../nbs/12_distributed.ipynb #1919ffd1
+@patch
+def _even_out_forwards(self:FSDPCallback):
+    "Run forward passes on one item until this process has run as many as the process that ran the most."
+    missing = self._most - self._forwards   # no collective call here: the others may still be in their last batch
+    if not missing: return
+    xb, learn = self._spare, self.learn
+    if xb is None:   # this process had no batch: one of the whole loader
+        kept, device = (learn.xb, learn.yb), next(self.ddp_model.parameters()).device
+        learn._split(to_device(next(iter(learn.dl.base)), device))
+        xb, (learn.xb, learn.yb) = learn.xb, kept
+    one = apply_to_tensors(lambda t: t[:1], xb)
+    with torch.no_grad():
+        for _ in range(missing): self.ddp_model(*one)
+
+@patch
+def unshard(self:FSDPCallback):
+    "Put the whole trained weights and optimizer state back into the learner's own model and optimizer (collective)."
+    _unshard_into(self.ddp_model, self.original_model)
+    self.original_opt.load_state_dict(self.learn.opt.state_dict())   # each state made whole again
+
+@patch
+def gathered(self:FSDPCallback, with_opt:bool=True): # also gather the optimizer's state
+    "A copy of the learner's own model with the whole weights (on the CPU), and the whole optimizer state, on the main process."
+    _reshard(self.ddp_model)
+    main, own = rank_distrib() == 0, dict(self.original_model.named_parameters())
+    memo = {}
+    for n, p in self.ddp_model.named_parameters():   # every process takes part in gathering each parameter
+        whole = p.full_tensor() if is_sharded(p) else p.detach()
+        if main: memo[id(own[n])] = nn.Parameter(whole.cpu().clone(), requires_grad=own[n].requires_grad)
+    whole_opt = lambda t: t.full_tensor() if is_sharded(t) else t
+    opt_state = apply_to_tensors(whole_opt, self.learn.opt.state_dict()) if with_opt else None
+    if not main: return None, None
+    model, bufs = copy.deepcopy(self.original_model, memo), dict(self.ddp_model.named_buffers())
+    with torch.no_grad():
+        for n, b in model.named_buffers(): b.copy_(bufs[n])
+    return model, opt_state
+
+@patch
+def release(self:DistributedCallback):
+    "Drop the references to the model that holds the process group (so that it can be freed before the group)."
+    self.ddp_model = None
+    for k in ('original_model', 'original_opt', '_spare'): self.__dict__.pop(k, None)
+
 # %% ../nbs/12_distributed.ipynb #db4c1b01
 def _train_device(learn) -> torch.device:
     "The device this process trains on: its GPU (`cuda:LOCAL_RANK`) when the learner would use CUDA, else the CPU."
@@ -457,15 +620,58 @@ def _undo_sync_batchnorm(swapped:list):
         orig.train(sync.training)
         setattr(parent, name, orig)
 
+# %% ../nbs/12_distributed.ipynb #79535c1d
+def _check_strategy(strategy:str, ddp_kwargs, shard_modules, fsdp_kwargs):
+    "Raise a ValueError for an unknown `strategy`, or options of the other one."
+    if strategy not in ('ddp', 'fsdp'):
+        raise ValueError("strategy is 'ddp' (every process holds the whole model) or 'fsdp' (each holds a shard of the "
+                         f"weights, gradients and optimizer state). Received: strategy={strategy!r}.")
+    if strategy == 'ddp' and (shard_modules is not None or fsdp_kwargs):
+        raise ValueError("shard_modules and fsdp_kwargs configure strategy='fsdp'. Received: them with strategy='ddp'. "
+                         "Pass strategy='fsdp', or leave them out.")
+    if strategy == 'fsdp':
+        if ddp_kwargs: raise ValueError("ddp_kwargs configure strategy='ddp'. Received: ddp_kwargs with strategy='fsdp'. "
+                                        "Pass options of `fully_shard` in fsdp_kwargs.")
+        _shard_rule(shard_modules)
+
+def _ddp_callback(learn:Learner, device:torch.device, stack:ExitStack, sync_bn:bool, ddp_kwargs:dict|None, **kw):
+    "Wrap the learner's model in DDP (undone by `stack`); return the callback that trains through it."
+    learn.to(device)   # the model and the optimizer's state
+    swapped = _to_sync_batchnorm(learn.model) if sync_bn and device.type == 'cuda' else []
+    stack.callback(_undo_sync_batchnorm, swapped)
+    ddp = DistributedDataParallel(learn.model, device_ids=[device] if device.type == 'cuda' else None, **(ddp_kwargs or {}))
+    stack.enter_context(replacing_yield(learn, 'model_wrapper', ddp))
+    return DistributedCallback(ddp, **kw)
+
+def _fsdp_callback(learn:Learner, device:torch.device, stack:ExitStack, shard_modules, fsdp_kwargs:dict|None, **kw):
+    "Make a sharded copy of the learner's model and optimizer its `model` and `opt` (undone by `stack`); return the callback."
+    model, opt = learn.model, learn.opt
+    sharded = _sharded_copy(model, device, shard_modules, fsdp_kwargs)
+    stack.enter_context(replacing_yield(learn, 'model', sharded))
+    learn.create_opt()   # the same optimizer, on the sharded parameters, with the state it had (each process its shard)
+    sharded_opt, learn.opt = learn.opt, opt
+    sharded_opt.load_state_dict(opt.state_dict())
+    if getattr(opt, 'frozen_idx', 0): sharded_opt.freeze_to(opt.frozen_idx)
+    stack.enter_context(replacing_yield(learn, 'opt', sharded_opt))
+    _hollow(model)
+    opt.clear_state()
+    cb = FSDPCallback(sharded, model, opt, **kw)
+    stack.enter_context(replacing_yield(learn, 'sharding', cb))   # `save` writes shards, `export` gathers
+    return cb
+
 # %% ../nbs/12_distributed.ipynb #94fb5ead
 @patch
-def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisation to `SyncBatchNorm` (on CUDA only)
+def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisation to `SyncBatchNorm` (DDP on CUDA only)
                    backend:str|None=None, # process group backend; None: NCCL on CUDA, Gloo on the CPU
                    seed:int|None=None, # seed of the training shards' shuffling; None: drawn by the main process
                    gather_to_all:bool=True, # `get_preds` returns results on every process (False: main only)
                    ddp_kwargs:dict|None=None, # passed to `DistributedDataParallel` (e.g. `find_unused_parameters`)
-                   timeout:float=600.): # seconds a process waits for the others at each collective call
-    "Make this learner one process of a data-parallel run: DDP model, sharded loaders, output on the main process only."
+                   timeout:float=600., # seconds a process waits for the others at each collective call
+                   strategy:str='ddp', # 'ddp': a whole model on each process; 'fsdp': each holds a shard of it
+                   shard_modules=None, # 'fsdp': the submodules sharded on their own (see `modules_to_shard`)
+                   fsdp_kwargs:dict|None=None): # 'fsdp': passed to `fully_shard` (e.g. `mp_policy`)
+    "Make this learner one process of a data-parallel run (DDP or FSDP), with sharded loaders and output on the main process."
+    _check_strategy(strategy, ddp_kwargs, shard_modules, fsdp_kwargs)
     if isinstance(self.__dict__.get('distributed'), DistributedCallback):
         raise RuntimeError("This learner is already distributed. Received: a second `to_distributed` call. "
                            "Call `detach_distributed` first.")
@@ -476,12 +682,10 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
     try:
         if seed is None: seed = gather_objects(int(torch.randint(0, 2**31, ())))[0]   # the main process's draw
         if hasattr(dls, '_device'): stack.enter_context(replacing_yield(dls, '_device', device))
-        self.to(device)   # the model and the optimizer's state
-        model = self.model
-        if self.opt is None: self.create_opt()
-        swapped = _to_sync_batchnorm(model) if sync_bn and device.type == 'cuda' else []
-        stack.callback(_undo_sync_batchnorm, swapped)
-        ddp = DistributedDataParallel(model, device_ids=[device] if device.type == 'cuda' else None, **(ddp_kwargs or {}))
+        if self.opt is None: self.create_opt()   # the splitter sees the plain model
+        kw = dict(seed=seed, gather_to_all=gather_to_all)
+        cb = (_ddp_callback(self, device, stack, sync_bn, ddp_kwargs, **kw) if strategy == 'ddp' else
+              _fsdp_callback(self, device, stack, shard_modules, fsdp_kwargs, **kw))
         if hasattr(dls, 'loaders'):
             new = [DistributedLoader(dl, train=i == 0, seed=seed) if can_shard(dl) else dl
                    for i,dl in enumerate(dls.loaders)]
@@ -489,9 +693,7 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
         if dist.get_rank() != 0:
             stack.enter_context(self.removed_cbs(ProgressCallback))
             stack.enter_context(replacing_yield(self, 'logger', noop))
-        cb = DistributedCallback(ddp, seed=seed, gather_to_all=gather_to_all)
         cb._undo, cb._created = stack, created
-        stack.enter_context(replacing_yield(self, 'model_wrapper', ddp))
         self.add_cb(cb)
     except BaseException:
         stack.close()
@@ -502,26 +704,37 @@ def to_distributed(self:Learner, sync_bn:bool=True, # convert batch normalisatio
 # %% ../nbs/12_distributed.ipynb #4372a510
 @patch
 def detach_distributed(self:Learner, barrier:bool=True): # wait for every process before leaving the process group
-    "Undo `to_distributed`: the plain model, loaders, device and callbacks; leave the process group if it was created."
+    "Undo `to_distributed`: the plain model (with the trained weights), loaders, device and callbacks; leave the group."
     cb = self.__dict__.get('distributed')
     if not isinstance(cb, DistributedCallback): return self
     cb._end_no_sync()
-    self.remove_cb(cb)
-    cb._undo.close()
-    teardown_distrib(cb._created, barrier=barrier)
+    ok = barrier   # False after an error: no more collective calls (a process may be gone)
+    try:
+        if ok and isinstance(cb, FSDPCallback): cb.unshard()
+    except BaseException:
+        ok = False
+        raise
+    finally:
+        self.remove_cb(cb)
+        cb._undo.close()
+        cb.release()
+        teardown_distrib(cb._created, barrier=ok)
     return self
 
 @patch
 @contextmanager
-def distrib_ctx(self:Learner, sync_bn:bool=True, # convert batch normalisation to `SyncBatchNorm` (on CUDA only)
+def distrib_ctx(self:Learner, sync_bn:bool=True, # convert batch normalisation to `SyncBatchNorm` (DDP on CUDA only)
                 backend:str|None=None, # process group backend; None: NCCL on CUDA, Gloo on the CPU
                 seed:int|None=None, # seed of the training shards' shuffling; None: drawn by the main process
                 gather_to_all:bool=True, # `get_preds` returns results on every process (False: main only)
                 ddp_kwargs:dict|None=None, # passed to `DistributedDataParallel`
-                timeout:float=600.): # seconds a process waits for the others at each collective call
+                timeout:float=600., # seconds a process waits for the others at each collective call
+                strategy:str='ddp', # 'ddp': a whole model on each process; 'fsdp': each holds a shard of it
+                shard_modules=None, # 'fsdp': the submodules sharded on their own (see `modules_to_shard`)
+                fsdp_kwargs:dict|None=None): # 'fsdp': passed to `fully_shard` (e.g. `mp_policy`)
     "Context manager: `to_distributed` on entry, `detach_distributed` on exit; does nothing outside a distributed run."
     self.to_distributed(sync_bn=sync_bn, backend=backend, seed=seed, gather_to_all=gather_to_all, ddp_kwargs=ddp_kwargs,
-                        timeout=timeout)
+                        timeout=timeout, strategy=strategy, shard_modules=shard_modules, fsdp_kwargs=fsdp_kwargs)
     ok = False
     try:
         yield self
@@ -539,7 +752,21 @@ def free_port() -> int:
 def torchrun_cmd(script:str|Path, # the Python script to run
                  *args, # its arguments
                  nproc:int=2, # processes on this machine
-                 port:int|None=None) -> list: # rendezvous port on 127.0.0.1 (default: a free one)
+                 port:int|None=None, # rendezvous port on 127.0.0.1 (default: a free one)
+                 log_dir:str|Path|None=None) -> list: # also keep each process's output in files there
     "The command that runs `script` on `nproc` local processes with `torchrun`, over the loopback interface."
+    logs = [f'--log-dir={log_dir}', '--tee=3'] if log_dir is not None else []   # `--tee`: on the console too
     return [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}', '--nnodes=1',
-            '--rdzv-backend=c10d', f'--rdzv-endpoint=127.0.0.1:{port or free_port()}', str(script), *map(str, args)]
+            '--rdzv-backend=c10d', f'--rdzv-endpoint=127.0.0.1:{port or free_port()}', *logs, str(script), *map(str, args)]
+
+def torchrun_output(log_dir:str|Path, # the `log_dir` of a `torchrun_cmd`
+                    last:int=100) -> str: # the number of lines shown of each output (its last ones)
+    "Each process's output (stdout, then stderr) of a run of `torchrun_cmd(..., log_dir=...)`, rank by rank."
+    files = sorted(Path(log_dir).glob('*/attempt_*/*/std*.log'),
+                   key=lambda f: (f.parent.parent.name, int(f.parent.name), f.name != 'stdout.log'))
+    parts = []
+    for f in files:
+        lines = f.read_text(errors='replace').splitlines()
+        cut = f', its last {last} of {len(lines)} lines' if len(lines) > last else ''
+        parts.append(f"----- process {f.parent.name}: {f.stem}{cut} -----\n" + '\n'.join(lines[-last:]))
+    return '\n'.join(parts) or f"(no output of any process in {log_dir})"

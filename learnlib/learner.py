@@ -26,8 +26,8 @@ from .callbacks import (Callback, TrainEvalCallback, ProgressCallback, GatherPre
                                 CancelFitException, CancelStepException, CancelBackwardException, CallbackList)
 from .callbacks import _events, _inner_loop
 from .metrics import Metric, AvgLoss, AvgSmoothLoss, mk_metric
-from .serialization import (LoadError, atomic_write, save_model, load_model, rng_states_kept, loader_generators,
-                                    _is_path, _file_name, _open_error, _check_zip_crc)
+from .serialization import (LoadError, atomic_write, save_model, load_model, save_sharded, load_sharded,
+                                    rng_states_kept, loader_generators, _is_path, _file_name, _open_error, _check_zip_crc)
 
 # %% auto #0
 __all__ = ['Prediction', 'Learner', 'Recorder', 'to_detach_from_dl', 'load_learner']
@@ -83,6 +83,7 @@ class Learner:
         self.path = Path(path) if path is not None else Path(getattr(dls, 'path', '.'))
         self.opt, self.logger, self.create_mbar = None, print, True
         self.model_wrapper = None    # a module wrapping `model` that trains in its place (`DistributedDataParallel`)
+        self.sharding = None         # set while `model` is sharded over processes (FSDP): what gathers it whole
         self.skip_grad_sync = False  # set by a callback that accumulates gradients: this backward need not sync them
         # the loop's state: only the loop writes it (a callback moves it through `use_loader` and `resume_at`)
         self.fitting, self.trial_fit, self.training = False, False, False
@@ -420,7 +421,7 @@ def all_batches(self:Learner):
     self._batch_device, self._first_batch = _model_device(self.model), True
     try:
         for i,b in enumerate(self.dl, start): self.one_batch(i, b)
-    finally: self._batch_device = None
+    finally: self._batch_device, self._forward_model = None, self.model   # keep no wrapper beyond the pass
 
 # %% ../nbs/08_learner.ipynb #673a6819
 @patch
@@ -664,7 +665,9 @@ def after_epoch(self:Recorder):
     self.learn.logger(self.log)
 
 @patch
-def after_fit(self:Recorder): self._flush()
+def after_fit(self:Recorder):
+    self._flush()
+    self.__dict__.pop('_read_lr', None)   # the reader of this fit's optimizer (a distributed one may be gone after it)
 
 # %% ../nbs/08_learner.ipynb #cf03ef98
 defaults.callbacks = [TrainEvalCallback, Recorder, ProgressCallback]
@@ -980,41 +983,49 @@ def to(self:Learner, device:torch.device|str): # where to train from now on
 # %% ../nbs/08_learner.ipynb #1cf5058e
 def _model_path(learn:Learner, file, ext:str):
     "Where `Learner.save`/`load` put `file`: `path/model_dir/<file><ext>` for a bare name (`ext` added unless it ends"
-    "in .pth or .safetensors), the path itself when it has a folder; an open file as it is."
+    "in .pth, .safetensors or .dcp), the path itself when it has a folder; an open file as it is."
     if not _is_path(file): return file
     file = Path(file)
-    if file.suffix not in ('.pth', '.safetensors'): file = file.with_name(f'{file.name}{ext}')
+    if file.suffix not in ('.pth', '.safetensors', '.dcp'): file = file.with_name(f'{file.name}{ext}')
     return learn.path/learn.model_dir/file if file.parent == Path('.') else file
 
 @patch
 def save(self:Learner, file, # a name (saved as `path/model_dir/<file>.pth`), or an open binary file
          with_opt:bool=True, # also save the optimizer state
          pickle_protocol:int=2, # passed to `torch.save`
-         format:str|None=None): # 'torch' (`.pth`) or 'safetensors' (`.safetensors`); None: from the name, else 'torch'
-    "Save the model (and optimizer state) to `path/model_dir/<file>.pth`; return the path."
+         format:str|None=None): # 'torch' (`.pth`), 'safetensors' or 'sharded' (a `.dcp` folder); None: see below
+    "Save the model (and optimizer state) to `path/model_dir/<file>.pth` (a sharded `<file>.dcp` folder under FSDP)."
+    if format == 'sharded' or (format is None and self.sharding is not None):
+        folder = _model_path(self, file, '.dcp')
+        if not _is_path(folder): raise ValueError("A sharded checkpoint is a folder. Received: an open file. Pass a name.")
+        return save_sharded(folder, self.model, self.opt, with_opt=with_opt)   # every process writes its shards
+    if self.sharding is not None:
+        raise ValueError(f"The model is sharded over processes (FSDP), so `save` writes a sharded checkpoint folder. "
+                         f"Received: format={format!r}. Save with format='sharded' (the default here), then convert "
+                         "the folder with `sharded_to_file`, or `export` the learner.")
     file = _model_path(self, file, '.safetensors' if format == 'safetensors' else '.pth')
     save_model(file, self.model, self.opt, with_opt=with_opt, pickle_protocol=pickle_protocol, format=format)
     if is_distributed(): distrib_barrier()   # every process returns once the main process has written the file
     return file
 
 @patch
-def load(self:Learner, file, # a name (read from `path/model_dir/<file>.pth`), or an open binary file
+def load(self:Learner, file, # a name (read from `path/model_dir/<file>.pth`, `.safetensors` or `.dcp`), or an open file
          device=None, # where to read the tensors to (default: `dls.device`)
          with_opt:bool=True, # also load the optimizer state (the optimizer is created if needed)
          strict:bool=True): # require exactly the model's keys; False: load what matches and warn
     "Load the model (and optimizer state) saved by `Learner.save`; return the learner."
     distrib_barrier()  # distributed: wait for the main process to finish writing before looking for the file
     if self.opt is None: self.create_opt()
-    path = _model_path(self, file, '.pth')
-    if _is_path(path) and not path.exists():
-        st = _model_path(self, file, '.safetensors')
-        if st.exists(): path = st
-        else:
-            there = sorted(p.name for p in path.parent.glob('*') if not p.name.startswith('.')) if path.parent.exists() else []
-            raise FileNotFoundError(f"No saved model {str(path)!r}. Received: file={str(file)!r}. Files in "
-                                    f"{str(path.parent)!r}: {', '.join(there) or 'none'}.")
-    if device is None: device = getattr(self.dls, 'device', None)
-    load_model(path, self.model, self.opt, with_opt=with_opt, device=device, strict=strict)
+    exts = ('.dcp', '.pth', '.safetensors') if self.sharding is not None else ('.pth', '.safetensors', '.dcp')
+    path = next((p for p in (_model_path(self, file, e) for e in exts) if not _is_path(p) or p.exists()), None)
+    if path is None:
+        path = _model_path(self, file, exts[0])
+        there = sorted(p.name for p in path.parent.glob('*') if not p.name.startswith('.')) if path.parent.exists() else []
+        raise FileNotFoundError(f"No saved model {str(path)!r}. Received: file={str(file)!r}. Files in "
+                                f"{str(path.parent)!r}: {', '.join(there) or 'none'}.")
+    if _is_path(path) and path.is_dir(): load_sharded(path, self.model, self.opt, with_opt=with_opt, strict=strict)
+    else: load_model(path, self.model, self.opt, with_opt=with_opt, strict=strict,
+                     device=getattr(self.dls, 'device', None) if device is None else device)
     return self
 
 # %% ../nbs/08_learner.ipynb #8a47b45a
@@ -1049,21 +1060,33 @@ def _picklable_cbs(learn:Learner, pickle_module, protocol:int):
         learn.add_cbs(dropped)
         learn._cbs.sort(key=lambda cb: order[id(cb)])
 
+# %% ../nbs/08_learner.ipynb #cafd7918
+@contextmanager
+def _as_plain(learn:Learner, model:nn.Module):
+    "Context manager: `learn` with `model` as its model and without what shards it (the callback `learn.sharding`)."
+    if learn.sharding is None: yield; return
+    with replacing_yield(learn, 'model', model), replacing_yield(learn, '_forward_model', model), \
+         learn.removed_cbs([cb for cb in learn.cbs if cb is learn.sharding]), replacing_yield(learn, 'sharding', None): yield
+
 # %% ../nbs/08_learner.ipynb #f83e707a
 @patch
 def export(self:Learner, fname:str|Path='export.pkl', # file name, relative to `path` (or an open binary file)
            pickle_module=pickle, # module used to pickle
            pickle_protocol:int=2): # pickle protocol
     "Pickle the learner without its data to `path/fname`, for `load_learner` in another process."
-    if rank_distrib(): return  # only the main process writes
+    model, opt_state = (self.model, None) if self.sharding is None else self.sharding.gathered(self.opt is not None)
+    if rank_distrib():   # only the main process writes; the others wait for it
+        if is_distributed(): distrib_barrier()
+        return
     self._end_cleanup()
     old_dls, old_opt = self.dls, self.opt
     file = self.path/fname if _is_path(fname) else fname
     try:
         self.dls = self.dls.new_empty() if hasattr(self.dls, 'new_empty') else DataLoaders(path=self.path)
         self.opt = None
-        self._exported_opt = None if old_opt is None else (old_opt.state_dict(), getattr(old_opt, 'frozen_idx', 0))
-        with _picklable_cbs(self, pickle_module, pickle_protocol):
+        if opt_state is None and old_opt is not None: opt_state = old_opt.state_dict()
+        self._exported_opt = None if old_opt is None else (opt_state, getattr(old_opt, 'frozen_idx', 0))
+        with _as_plain(self, model), _picklable_cbs(self, pickle_module, pickle_protocol):
             try:
                 if _is_path(file):
                     with atomic_write(file) as f: torch.save(self, f, pickle_module=pickle_module, pickle_protocol=pickle_protocol)

@@ -19,6 +19,7 @@ from torch.optim import optimizer as _torch_optimizer
 from fastcore.basics import patch
 from fastcore.basics import listify
 from fastcore.xtras import is_listy
+from .core import is_sharded, layout_like
 
 # %% auto #0
 __all__ = ['pytorch_hp_map', 'sgd_step', 'weight_decay', 'l2_reg', 'average_grad', 'average_sqr_grad', 'step_stat',
@@ -415,9 +416,10 @@ def _check_state_shapes(where:str, st:dict, p:Tensor, current:dict):
                          "model it was saved with.")
 
 def _to_param(v, p:Tensor):
-    "A copy of state value `v` on the device of `p` (and in its dtype when both are floating point)."
+    "A copy of state value `v` on the device of `p` (in its dtype when both are floating point; sharded like `p` if its shape)."
     if not isinstance(v, Tensor): return v
     dtype = p.dtype if v.is_floating_point() and p.is_floating_point() else v.dtype
+    if v.shape == p.shape: v = layout_like(v, p)   # a whole state for a sharded parameter, or the reverse
     return v.detach().to(device=p.device, dtype=dtype, copy=True)
 
 # %% ../nbs/02_optimizer.ipynb #0bb147c7
@@ -566,7 +568,8 @@ def sgd_group_step(ps:list[Tensor], # the parameters of a group that have a grad
                    **kwargs):
     "SGD, with momentum when `with_mom`, on a whole group: torch's fused kernel, or `torch._foreach_*` operations."
     bufs = _state_tensors(ps, states, 'grad_avg') if with_mom else ps   # `ps`: a stand-in, split and unused
-    if fused is None: fused = hasattr(torch, '_fused_sgd_') and _can_fuse(ps)
+    if fused is None:   # torch's fused SGD has no rule for sharded parameters (DTensors)
+        fused = hasattr(torch, '_fused_sgd_') and _can_fuse(ps) and not any(is_sharded(p) for p in ps)
     for (decay,), (ps_, gs, bs) in _buckets(ps, states, wd, bufs):
         wd_ = wd if decay else 0.
         if fused:
@@ -903,6 +906,10 @@ def zero_grad(self:Lookahead):
     "The inner optimizer's `zero_grad`."
     self.opt.zero_grad()
 
+def _local(ts:list) -> list:
+    "This process's shards of the sharded tensors in `ts` (torch's `_foreach_copy_` has no rule for DTensors)."
+    return [t.to_local() if is_sharded(t) else t for t in ts]
+
 @patch
 @torch.no_grad()
 def step(self:Lookahead, closure=None): # optional function that recomputes the loss and returns it
@@ -915,7 +922,7 @@ def step(self:Lookahead, closure=None): # optional function that recomputes the 
     for slow_pg, fast_pg in zip(self.slow_weights, self.param_lists):
         if not slow_pg: continue
         torch._foreach_lerp_(slow_pg, fast_pg, self.alpha)
-        torch._foreach_copy_(fast_pg, slow_pg)
+        torch._foreach_copy_(_local(fast_pg), _local(slow_pg))
     return loss
 
 @patch
@@ -1004,7 +1011,9 @@ def _checked_torch_state(sd, # a torch optimizer state dict
             raise ValueError(f"The state dict has state for parameter {i!r}, which none of its param groups lists. "
                              "Received: a damaged state dict.")
         _check_state_shapes(f"parameter {i}", st, params[i], current.get(params[i], {}))
-    state = {i: {k: v.clone() if isinstance(v, Tensor) else v for k, v in st.items()} for i, st in sd['state'].items()}
+    def _copy(v, p): return (layout_like(v, p) if v.shape == p.shape else v).clone()   # sharded like `p` if its shape
+    state = {i: {k: _copy(v, params[i]) if isinstance(v, Tensor) else v for k, v in st.items()}
+             for i, st in sd['state'].items()}
     return {**sd, 'state': state}
 
 # %% ../nbs/02_optimizer.ipynb #16384728

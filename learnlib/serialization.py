@@ -14,13 +14,14 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from fastcore.foundation import L
-from .core import rank_distrib, import_optional
+from .core import rank_distrib, import_optional, is_distributed, is_sharded, layout_like
 from .optimizer import optimizer_kind
 
 # %% auto #0
 __all__ = ['LoadError', 'UnsafeFileError', 'SaveError', 'clean_stale_temps', 'atomic_write', 'read_state', 'unwrap_model',
-           'save_state', 'save_model', 'load_model', 'loader_generators', 'get_rng_states', 'set_rng_states',
-           'rng_states_kept']
+           'save_state', 'save_model', 'load_model', 'clean_sharded_leftovers', 'save_sharded', 'read_sharded_extra',
+           'load_sharded', 'sharded_to_file', 'file_to_sharded', 'loader_generators', 'get_rng_states',
+           'set_rng_states', 'rng_states_kept']
 
 # %% ../nbs/07_serialization.ipynb #b4bb21b4
 class LoadError(ValueError):
@@ -191,9 +192,12 @@ def save_model(file, # a path (str or Path) or an open binary file
                format:str|None=None): # 'torch' or 'safetensors'; None: 'safetensors' for a `.safetensors` path
     "Save the weights of `model` (and the state of `opt`) to `file`, atomically for a path."
     if rank_distrib(): return  # only the main process writes
-    state = unwrap_model(model).state_dict()
     opt_state = opt.state_dict() if with_opt and opt is not None else None
-    kind = None if opt_state is None else optimizer_kind(opt)
+    _write_states(file, unwrap_model(model).state_dict(), opt_state, None if opt_state is None else optimizer_kind(opt),
+                  pickle_protocol, format)
+
+def _write_states(file, state:dict, opt_state, kind:str|None, pickle_protocol:int=2, format:str|None=None):
+    "Write a model state (and an optimizer state of kind `kind`) to `file` in `format`, atomically for a path."
     if _format_of(file, format) == 'safetensors': return _save_safetensors(file, state, opt_state, kind)
     save_state(state if opt_state is None else {'model': state, 'opt': opt_state, 'opt_kind': kind}, file, pickle_protocol)
 
@@ -231,7 +235,8 @@ def _match_model_state(file, model:nn.Module, state, strict:bool) -> dict:
 def _load_into(file, model:nn.Module, opt, model_state, opt_state, strict:bool, opt_kind:str|None=None):
     "Check `model_state` and `opt_state` against `model`/`opt`, then load both (nothing changes on error)."
     model = unwrap_model(model)
-    to_load = _match_model_state(file, model, model_state, strict)
+    to_load, own = _match_model_state(file, model, model_state, strict), model.state_dict()
+    to_load = {k: layout_like(v, own[k]) if isinstance(v, Tensor) else v for k, v in to_load.items()}   # sharded (FSDP)
     if opt_state is not None and opt_kind is not None and opt_kind != optimizer_kind(opt):
         raise LoadError(file, f"holds the state of the optimizer {opt_kind}, and this one is {optimizer_kind(opt)}. Load it "
                         "into a learner with the same `opt_func`, or pass with_opt=False to load the weights only.")
@@ -261,6 +266,14 @@ def _sniff_safetensors(file) -> bool:
     return _is_safetensors(head)
 
 # %% ../nbs/07_serialization.ipynb #f49a63c2
+def _read_states(file, device) -> tuple:
+    "The model state, the optimizer state (None when the file has none) and its kind, read from the ordinary `file`."
+    if _sniff_safetensors(file): return _read_safetensors(file, device)   # the content decides, whatever the name
+    state = read_state(file, map_location=device)
+    has_opt = (isinstance(state, dict) and {'model', 'opt'} <= set(state) <= {'model', 'opt', 'opt_kind'}
+               and isinstance(state['model'], dict))
+    return (state['model'], state['opt'], state.get('opt_kind')) if has_opt else (state, None, None)
+
 def load_model(file, # a path (str or Path) or an open binary file
                model:nn.Module, # the model to load the weights into
                opt=None, # the optimizer to load the state into (when `with_opt`)
@@ -270,19 +283,13 @@ def load_model(file, # a path (str or Path) or an open binary file
     "Load the weights (and optimizer state) saved in `file` into `model` (and `opt`); nothing changes on error."
     if isinstance(device, int): device = torch.device('cuda', device)
     elif device is None: device = 'cpu'
-    if _sniff_safetensors(file):   # the content decides, whatever the name
-        model_state, opt_state, kind = _read_safetensors(file, device, with_opt and opt is not None)
-    else:
-        state = read_state(file, map_location=device)
-        has_opt = (isinstance(state, dict) and {'model', 'opt'} <= set(state) <= {'model', 'opt', 'opt_kind'}
-                   and isinstance(state['model'], dict))
-        model_state, kind = (state['model'], state.get('opt_kind')) if has_opt else (state, None)
-        opt_state = state['opt'] if has_opt and with_opt and opt is not None else None
-        if with_opt and opt is not None and not has_opt:
-            warnings.warn(f"{_file_name(file)} holds no optimizer state (saved with with_opt=False): loaded the "
-                          "weights and left the optimizer as it was. Pass with_opt=False to load weights only.",
-                          stacklevel=2)
-    _load_into(file, model, opt, model_state, opt_state, strict, kind)
+    model_state, opt_state, kind = _read_states(file, device)
+    with_opt = with_opt and opt is not None
+    if with_opt and opt_state is None:
+        warnings.warn(f"{_file_name(file)} holds no optimizer state (saved with with_opt=False): loaded the "
+                      "weights and left the optimizer as it was. Pass with_opt=False to load weights only.",
+                      stacklevel=2)
+    _load_into(file, model, opt, model_state, opt_state if with_opt else None, strict, kind)
 
 # %% ../nbs/07_serialization.ipynb #297ef804
 def _encode(o, tensors:dict):
@@ -297,6 +304,15 @@ def _encode(o, tensors:dict):
     if o is None or isinstance(o, (bool, int, float, str)): return o
     raise ValueError(f"A safetensors file can hold an optimizer state made of tensors, numbers, strings and "
                      f"containers only. Received: a {type(o).__name__} ({o!r:.60}). Save with format='torch'.")
+
+def _encoded_tensors(o) -> set:
+    "The names of the tensors that the JSON-able form `o` (from `_encode`) refers to."
+    if isinstance(o, list): return set().union(*map(_encoded_tensors, o))
+    if isinstance(o, dict):
+        if '__tensor__' in o: return {o['__tensor__']}
+        return set().union(*(_encoded_tensors(v) for kv in o.get('__dict__', ()) for v in kv),
+                           *map(_encoded_tensors, o.get('__tuple__', ())))
+    return set()
 
 def _decode(o, tensors:dict):
     if isinstance(o, list): return [_decode(v, tensors) for v in o]
@@ -337,8 +353,8 @@ def _save_safetensors(file, state:dict, opt_state, opt_kind:str|None=None):
     if not _is_path(file): file.write(data); return
     with atomic_write(file) as f: f.write(data)
 
-def _read_safetensors(file, device, with_opt:bool):
-    "The model state and optimizer state (None when absent or not asked) of safetensors `file`."
+def _read_safetensors(file, device):
+    "The model state, optimizer state (None when absent) and optimizer kind of safetensors `file`."
     load = import_optional('safetensors.torch', 'Reading a safetensors file').load
     data = Path(file).read_bytes() if _is_path(file) else file.read()
     try:
@@ -346,25 +362,239 @@ def _read_safetensors(file, device, with_opt:bool):
         meta = json.loads(data[8:8+n]).get('__metadata__') or {}
         tensors = load(data)
         info = json.loads(meta['learnlib']) if 'learnlib' in meta else {'opt': None}
-        opt_names = set()
-        def _names(o):
-            if isinstance(o, dict):
-                if '__tensor__' in o: opt_names.add(o['__tensor__'])
-                for v in o.values(): _names(v)
-            elif isinstance(o, list):
-                for v in o: _names(v)
-        _names(info['opt'])
+        opt_names = _encoded_tensors(info['opt'])
         bad = [k for k, c in info.get('crc32', {}).items() if k not in tensors or _crc(tensors[k]) != c]
         tensors = {k: v.to(device) for k, v in tensors.items()}
         model_state = {k: v for k, v in tensors.items() if k not in opt_names}
-        opt_state = _decode(info['opt'], tensors) if with_opt and info['opt'] is not None else None
+        opt_state = _decode(info['opt'], tensors) if info['opt'] is not None else None
     except Exception as e: raise _open_error(file, e) from e
     if bad: raise LoadError(file, f"is corrupt: the data of {_short_list(bad)} does not match the checksums stored "
                             "with it (a bit flipped on disk, or an incomplete copy). Save it again, or load an earlier copy.")
-    if with_opt and info['opt'] is None:
-        warnings.warn(f"{_file_name(file)} holds no optimizer state (saved with with_opt=False): loaded the weights "
-                      "and left the optimizer as it was. Pass with_opt=False to load weights only.", stacklevel=3)
     return model_state, opt_state, info.get('opt_kind')
+
+# %% ../nbs/07_serialization.ipynb #9b30c7b7
+_DCP_GLOBALS = {   # what DCP's `.metadata` pickle may build (PyTorch 2.13): its metadata classes, and a few plain types
+    'torch.distributed.checkpoint.metadata': {'Metadata', 'MetadataIndex', 'StorageMeta', 'TensorProperties',
+        'TensorStorageMetadata', 'ChunkStorageMetadata', 'BytesStorageMetadata', '_MEM_FORMAT_ENCODING'},
+    'torch.distributed.checkpoint.filesystem': {'_StorageInfo'}, 'torch.serialization': {'_get_layout'},
+    'torch': {'Size'}, 'collections': {'OrderedDict'}, 'builtins': {'set', 'frozenset', 'slice'},
+    'pathlib': {'Path', 'PosixPath', 'PurePosixPath', 'WindowsPath', 'PureWindowsPath'}}
+
+class _DcpMetadataUnpickler(pickle.Unpickler):
+    "Unpickles DCP's `.metadata`, building only DCP's metadata classes and dtypes: nothing else runs."
+    def find_class(self, module, name):
+        if module == 'torch' and isinstance(getattr(torch, name, None), torch.dtype): return getattr(torch, name)
+        if name in _DCP_GLOBALS.get(module, ()): return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"GLOBAL {module}.{name} is not DCP metadata")
+
+def _read_dcp_metadata(folder:Path) -> dict:
+    "The entries of DCP's index in `folder` (name -> description), read without running code."
+    file = folder/'.metadata'
+    try:
+        with open(file, 'rb') as f: meta = _DcpMetadataUnpickler(f).load()
+        return dict(meta.state_dict_metadata)
+    except Exception as e: raise _open_error(file, e) from e
+
+@contextmanager
+def _quiet_dcp():
+    "Silence DCP's warning that it works in one process (what learnlib asks for when there is no process group)."
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='torch.distributed is disabled')
+        yield
+
+def _meta_tensor(entries:dict, name:str, folder:Path) -> Tensor:
+    "A stand-in, on the meta device, for the tensor `name` of a sharded checkpoint (refusing entries that are not tensors)."
+    e = entries.get(name)
+    if type(e).__name__ != 'TensorStorageMetadata':
+        raise LoadError(folder, f"does not hold the tensor {name!r} its {_INFO} lists. Received: "
+                        f"{'nothing' if e is None else type(e).__name__} under that name. Save it again.")
+    return torch.empty(tuple(e.size), dtype=e.properties.dtype, device='meta')
+
+# %% ../nbs/07_serialization.ipynb #d4f63fc3
+_INFO, _SHARDED_VERSION = 'learnlib.json', 1   # the description of a sharded checkpoint, written last
+
+def _sibling(folder:Path, what:str) -> Path: return folder.parent/f'.{folder.name}.{what}{_TMP_SUFFIX}'
+def _complete(folder:Path) -> bool: return (folder/'.metadata').is_file() and (folder/_INFO).is_file()
+
+def _resolve_folder(folder:Path) -> Path:
+    "The complete checkpoint `folder`, or its previous version when a save was killed between its two renames."
+    for f in (folder, _sibling(folder, 'old')):
+        if _complete(f): return f
+    if not folder.exists(): raise FileNotFoundError(f"No such sharded checkpoint. Received: {str(folder)!r}.")
+    raise LoadError(folder, f"is not a complete sharded checkpoint (DCP's .metadata or {_INFO} is missing): it is not "
+                    "a folder written by `save_sharded`, or it was damaged. Save it again, or load an earlier one.")
+
+def _recover_folder(folder:Path):
+    "Before a save (main process): put back a previous version left aside by a killed save; remove what it left."
+    new, old = _sibling(folder, 'new'), _sibling(folder, 'old')
+    if not _complete(folder) and _complete(old):
+        if folder.exists(): shutil.rmtree(folder)
+        os.rename(old, folder)
+        _fsync_dir(folder.parent)
+    for f in (new, old):
+        if f.exists(): shutil.rmtree(f)
+
+def clean_sharded_leftovers(folder:str|Path) -> list: # the folder holding sharded checkpoints
+    "Put back the checkpoints killed sharded saves left aside in `folder` and remove their unfinished parts (no save running)."
+    folder, done = Path(folder), []
+    for t in sorted(folder.glob(f'.*{_TMP_SUFFIX}')):
+        m = re.fullmatch(rf'\.(.+)\.(new|old){re.escape(_TMP_SUFFIX)}', t.name)
+        if m is None or not t.is_dir() or m.group(1) in done: continue
+        _recover_folder(folder/m.group(1))
+        done.append(m.group(1))
+    return done
+
+# %% ../nbs/07_serialization.ipynb #54321ebc
+def _agree(ok:bool, collective:bool) -> bool:
+    "Whether `ok` holds on every process (a collective call when `collective` and distributed)."
+    if not (collective and is_distributed()): return ok
+    oks = [None]*torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(oks, ok)
+    return all(oks)
+
+def _on_main(f, folder:Path, collective:bool):
+    "Run `f` on the main process; raise on every process when it fails there (so that none waits for the others)."
+    err = None
+    if rank_distrib() == 0 or not collective:
+        try: f()
+        except Exception as e: err = _save_error(folder, e) if isinstance(e, OSError) else e
+    ok = _agree(err is None, collective)
+    if err is not None: raise err
+    if not ok: raise SaveError(folder, "the main process could not write the checkpoint (see its error); the previous "
+                               "version, if any, is intact.")
+
+def _replace_folder(folder:Path, # the checkpoint folder to create or replace
+                    write, # `write(new)`: every process writes its part into the folder `new`
+                    finish, # `finish(new)`: the main process writes the rest, which marks `new` complete
+                    collective:bool): # whether every process of the group takes part
+    "Write a new version of `folder` aside, then swap it in with two renames: a crash at any point leaves a whole one."
+    new, old = _sibling(folder, 'new'), _sibling(folder, 'old')
+    def prepare(): folder.parent.mkdir(parents=True, exist_ok=True); _recover_folder(folder)
+    def swap():
+        finish(new)
+        _fsync_dir(new)
+        if folder.exists(): os.rename(folder, old)
+        os.rename(new, folder)   # a crash before this leaves the previous version; after it, the new one
+        _fsync_dir(folder.parent)
+        if old.exists(): shutil.rmtree(old)
+    _on_main(prepare, folder, collective)
+    try: write(new)
+    except BaseException as e:   # DCP's CheckpointException (a BaseException) reaches every process
+        if not isinstance(e, OSError) and type(e).__name__ != 'CheckpointException': raise
+        raise SaveError(folder, f"could not be written ({type(e).__name__}: {str(e).strip()[:300]}); the previous "
+                        "version, if any, is intact.") from e
+    _on_main(swap, folder, collective)
+
+# %% ../nbs/07_serialization.ipynb #1685307e
+def _flat_state(state:dict, opt_state, opt_kind:str|None) -> tuple:
+    "The tensors DCP writes (`model/<name>`, then the optimizer's) and the JSON-able description of the checkpoint."
+    bad = [k for k, v in state.items() if not isinstance(v, Tensor)]
+    if bad: raise ValueError(f"A sharded checkpoint holds tensors only, but the model's state has {_short_list(bad)}, "
+                             "which are not. Received: a model with extra state. Save it with format='torch'.")
+    tensors = {}
+    info = {'learnlib_sharded': _SHARDED_VERSION, 'model': list(state), 'opt_kind': opt_kind,
+            'opt': None if opt_state is None else _encode(opt_state, tensors)}
+    flat = {**{f'model/{k}': v for k, v in state.items()}, **tensors}
+    info['sharded'] = {k: [[type(p).__name__, getattr(p, 'dim', None)] for p in v.placements]
+                       for k, v in flat.items() if is_sharded(v)}
+    return flat, info
+
+def save_sharded(folder:str|Path, # the checkpoint folder to create or replace
+                 model:nn.Module, # the model, sharded (FSDP) or not
+                 opt=None, # the optimizer whose state is saved too (when `with_opt`)
+                 with_opt:bool=True, # also save the optimizer state
+                 extra:dict|None=None): # plain data saved with it (in `extra.pth`; see `read_sharded_extra`)
+    "Save `model`'s weights (and `opt`'s state) to the folder `folder` with DCP, each process its shards, atomically."
+    import torch.distributed.checkpoint as dcp
+    folder, collective = Path(folder), torch.distributed.is_available() and torch.distributed.is_initialized()
+    opt_state = opt.state_dict() if with_opt and opt is not None else None
+    flat, info = _flat_state(unwrap_model(model).state_dict(), opt_state,
+                             None if opt_state is None else optimizer_kind(opt))
+    def finish(new):
+        if extra is not None: save_state(extra, new/'extra.pth')
+        with atomic_write(new/_INFO) as f: f.write(json.dumps(info).encode())
+    def write(new):
+        with _quiet_dcp(): dcp.save(flat, storage_writer=dcp.FileSystemWriter(new), no_dist=not collective)
+    _replace_folder(folder, write, finish, collective)
+    return folder
+
+# %% ../nbs/07_serialization.ipynb #fdeb6369
+def _read_info(folder:Path) -> dict:
+    "The description `save_sharded` wrote in `folder`."
+    file = folder/_INFO
+    try: info = json.loads(file.read_text())
+    except (OSError, ValueError) as e:
+        raise LoadError(file, f"cannot be read (Received: {type(e).__name__}: {str(e)[:200]}). Save it again.") from e
+    if not isinstance(info, dict) or info.get('learnlib_sharded') != _SHARDED_VERSION:
+        raise LoadError(file, f"does not describe a sharded checkpoint of format {_SHARDED_VERSION}. Received: format "
+                        f"{info.get('learnlib_sharded') if isinstance(info, dict) else type(info).__name__!r}.")
+    return info
+
+def _template(stand_in:Tensor, placements, mesh) -> Tensor:
+    "An empty tensor for DCP to fill: sharded over `mesh` as it was saved when there is one, else whole on the CPU."
+    if placements is None or mesh is None: return torch.empty_like(stand_in, device='cpu')
+    from torch.distributed.tensor import empty, Shard, Replicate
+    pls = [Shard(d) if kind == 'Shard' else Replicate() for kind, d in placements]
+    return empty(stand_in.shape, dtype=stand_in.dtype, device_mesh=mesh, placements=pls)
+
+def read_sharded_extra(folder:str|Path): # a folder written by `save_sharded`
+    "The `extra` data saved with a sharded checkpoint (None when there is none), read without running code."
+    file = _resolve_folder(Path(folder))/'extra.pth'
+    return read_state(file) if file.exists() else None
+
+# %% ../nbs/07_serialization.ipynb #c26c5783
+def load_sharded(folder:str|Path, # a folder written by `save_sharded` (on any number of processes)
+                 model:nn.Module, # the model to load the weights into, sharded (FSDP) or not
+                 opt=None, # the optimizer to load the state into (when `with_opt`)
+                 with_opt:bool=True, # also load the optimizer state
+                 strict:bool=True): # require exactly the model's keys and shapes; False: load what matches, warn
+    "Load a sharded checkpoint into `model` (and `opt`), sharded over any number of processes or whole; nothing changes on error."
+    import torch.distributed.checkpoint as dcp
+    folder = _resolve_folder(Path(folder))
+    info, entries, model = _read_info(folder), _read_dcp_metadata(folder), unwrap_model(model)
+    own = model.state_dict()
+    mesh = next((v.device_mesh for v in own.values() if is_sharded(v)), None)
+    saved = {k: _meta_tensor(entries, f'model/{k}', folder) for k in info['model']}
+    want = {f'model/{k}': torch.empty_like(own[k]) for k, v in saved.items()   # in the model's own layout
+            if isinstance(own.get(k), Tensor) and own[k].shape == v.shape}
+    enc = info['opt'] if with_opt and opt is not None else None
+    if with_opt and opt is not None and enc is None:
+        warnings.warn(f"{folder} holds no optimizer state (saved with with_opt=False): loaded the weights and left the "
+                      "optimizer as it was. Pass with_opt=False to load weights only.", stacklevel=2)
+    for n in _encoded_tensors(enc):
+        want[n] = _template(_meta_tensor(entries, n, folder), info['sharded'].get(n), mesh)
+    collective = torch.distributed.is_available() and torch.distributed.is_initialized()
+    with _quiet_dcp(): dcp.load(want, storage_reader=dcp.FileSystemReader(folder), no_dist=not collective)
+    model_state = {k: want.get(f'model/{k}', v) for k, v in saved.items()}   # stand-ins: what does not fit the model
+    opt_state = None if enc is None else _decode(enc, want)
+    _load_into(folder, model, opt, model_state, opt_state, strict, info.get('opt_kind'))
+
+# %% ../nbs/07_serialization.ipynb #c2a06ad4
+def sharded_to_file(folder:str|Path, # a folder written by `save_sharded`
+                    file, # the file to write: a path, or an open binary file
+                    format:str|None=None): # 'torch' or 'safetensors'; None: 'safetensors' for a `.safetensors` path
+    "Write a sharded checkpoint to one ordinary file, as `save_model` writes it (call it on one process)."
+    import torch.distributed.checkpoint as dcp
+    folder = _resolve_folder(Path(folder))
+    info, entries = _read_info(folder), _read_dcp_metadata(folder)
+    names = [f'model/{k}' for k in info['model']] + sorted(_encoded_tensors(info['opt']))
+    want = {n: torch.empty_like(_meta_tensor(entries, n, folder), device='cpu') for n in names}
+    with _quiet_dcp(): dcp.load(want, storage_reader=dcp.FileSystemReader(folder), no_dist=True)
+    opt_state = None if info['opt'] is None else _decode(info['opt'], want)
+    _write_states(file, {k: want[f'model/{k}'] for k in info['model']}, opt_state, info.get('opt_kind'), format=format)
+    return file
+
+def file_to_sharded(file, # a file written by `save_model`, `Learner.save` or `torch.save(model.state_dict())`
+                    folder:str|Path): # the checkpoint folder to create or replace
+    "Write an ordinary weights file as a sharded checkpoint, which `load_sharded` reads on any number of processes."
+    import torch.distributed.checkpoint as dcp
+    flat, info = _flat_state(*_read_states(file, 'cpu'))
+    def finish(new):
+        with atomic_write(new/_INFO) as f: f.write(json.dumps(info).encode())
+    def write(new):
+        with _quiet_dcp(): dcp.save(flat, storage_writer=dcp.FileSystemWriter(new), no_dist=True)
+    _replace_folder(Path(folder), write, finish, collective=False)
+    return Path(folder)
 
 # %% ../nbs/07_serialization.ipynb #7475855c
 def loader_generators(*dls) -> list: # loaders (`DataLoader`, `TensorLoader`, ...)

@@ -15,7 +15,7 @@ import torch
 from torch import nn, Tensor
 from fastcore.basics import patch
 from .core import (apply_to_tensors, check_state, default_device, find_bs, import_optional, is_distributed,
-                           rank_distrib)
+                           rank_distrib, is_sharded)
 from .callbacks import Callback, CancelBatchException, CancelFitException, CancelStepException
 from .serialization import atomic_write
 from .learner import Learner, _model_device
@@ -221,7 +221,8 @@ class GradientClip(Callback):
         if not max_norm > 0: raise ValueError(f"max_norm must be positive. Received: {max_norm!r}.")
         self.max_norm, self.norm_type, self.total_norm = max_norm, norm_type, None
     def before_step(self):
-        self.total_norm = nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, self.norm_type)
+        norm = nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, self.norm_type)
+        self.total_norm = norm.full_tensor() if is_sharded(norm) else norm   # FSDP: over every process's shards
 
 # %% ../nbs/10_training.ipynb #7185f349
 _bn_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)

@@ -13,7 +13,9 @@ x = torch.randn(64, 4)
 dls = DataLoaders(TensorLoader(x, x.sum(1, keepdim=True), bs=16, shuffle=True), TensorLoader(x, x.sum(1, keepdim=True), bs=16))
 learn = Learner(dls, nn.Linear(4, 1), nn.MSELoss(), lr=1e-2)
 with learn.distrib_ctx(timeout=timeout), learn.no_bar():
-    if rank_distrib() == 1: time.sleep(120)
+    if rank_distrib() == 1:
+        print('rank 1: sleeping for two minutes', flush=True)
+        time.sleep(120)
     start = time.perf_counter()
     try: learn.fit(1)
     finally: print(f'rank {rank_distrib()}: the fit ended after {time.perf_counter() - start:.1f} s', flush=True)
