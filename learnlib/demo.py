@@ -81,7 +81,7 @@ def main(argv:list|None=None) -> int: # the options (None: the command line)
     out = Path(args.out)
     if out.exists() and not out.is_dir(): parser.error(f"--out must be a folder. Received: {str(out)!r}, which is a file")
     try:
-        import_optional('sklearn.datasets', 'learnlib-demo'); import_optional('matplotlib.figure', 'learnlib-demo')
+        import_optional(('sklearn.datasets', 'matplotlib.figure'), 'learnlib-demo')   # one message names both
         device = torch.device(args.device) if args.device else None
     except (ImportError, RuntimeError) as e: parser.error(str(e))
     if device is not None and device.type == 'cuda' and not torch.cuda.is_available():
@@ -91,8 +91,8 @@ def main(argv:list|None=None) -> int: # the options (None: the command line)
     start = time.perf_counter()
     learn = digits_learner(args.bs, args.seed, out, device)
     print(f"Training a small CNN on {len(learn.dls.train_ds)} handwritten digits ({len(learn.dls.valid_ds)} kept for "
-          f"validation) on {next(learn.model.parameters()).device}: {args.epochs} epochs of fit_one_cycle, "
-          f"peak learning rate {args.lr:g}.")
+          f"validation) on {next(learn.model.parameters()).device}: {args.epochs} epoch{'s' if args.epochs > 1 else ''} "
+          f"of fit_one_cycle, peak learning rate {args.lr:g}.")
     learn.fit_one_cycle(args.epochs, lr_max=args.lr)
     acc = learn.recorder.values[-1][learn.recorder.metric_names.index('accuracy') - 1]
     model_file = learn.save('model')

@@ -732,7 +732,7 @@ def plot_loss(self:Recorder, skip_start:int=5, # number of first batches not dra
     ax.plot(list(range(skip_start, len(self.losses))), self.losses[skip_start:], label='train')
     if with_valid and self.values and len(self.values[0]) > 1:
         idx = [i for i,v in enumerate(self.values) if v[1] is not None]
-        ax.plot([self.iters[i] for i in idx], [self.values[i][1] for i in idx], label='valid')
+        ax.plot([self.iters[i] for i in idx], [self.values[i][1] for i in idx], label='valid', marker='o')  # a marker: one epoch is one point
     ax.set_xlabel('batch'); ax.set_ylabel('loss'); ax.legend()
     return ax
 

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import camel2snake, patch
-from .core import find_bs, apply_to_tensors, is_plain_data, is_distributed
+from .core import find_bs, apply_to_tensors, is_plain_data, is_distributed, import_optional
 
 # %% auto #0
 __all__ = ['perplexity', 'rmse', 'exp_rmspe', 'r2_score', 'skm_metric', 'Metric', 'gather_objects', 'as_processes', 'AvgMetric',
@@ -482,9 +482,8 @@ skm_metric = skm_to_fastai
 
 # %% ../nbs/05_metrics.ipynb #07507a17
 def _skm(name:str):
-    "The function `name` of `sklearn.metrics`, imported on first use."
-    import sklearn.metrics
-    return getattr(sklearn.metrics, name)
+    "The function `name` of `sklearn.metrics`, imported on first use (an error says what to install without it)."
+    return getattr(import_optional('sklearn.metrics', f'The metric `sklearn.metrics.{name}`'), name)
 
 def Precision(axis:int=-1, # the dimension of the classes
               labels:list|None=None, # the labels to include (see scikit-learn)
@@ -757,6 +756,7 @@ def _spearmanr(x, y, axis:int=0, nan_policy:str='propagate') -> float:
 def PearsonCorrCoef(dim_argmax:int|None=None, # take the argmax of the predictions over this dimension first
                     **kwargs) -> AccumMetric: # passed to `AccumMetric` (e.g. `activation`, `name`)
     "Pearson's correlation coefficient of predictions and targets over the whole set (`scipy.stats.pearsonr`)."
+    import_optional('scipy.stats', '`PearsonCorrCoef`')   # fails now, not at the end of an epoch
     kwargs.setdefault('name', 'pearsonr')
     return AccumMetric(_pearsonr, dim_argmax=dim_argmax, **kwargs)
 
@@ -765,6 +765,7 @@ def SpearmanCorrCoef(dim_argmax:int|None=None, # take the argmax of the predicti
                      nan_policy:str='propagate', # 'propagate', 'raise' or 'omit': what a NaN does (see scipy)
                      **kwargs) -> AccumMetric: # passed to `AccumMetric` (e.g. `activation`, `name`)
     "Spearman's rank correlation coefficient of predictions and targets over the whole set (`scipy.stats.spearmanr`)."
+    import_optional('scipy.stats', '`SpearmanCorrCoef`')
     kwargs.setdefault('name', 'spearmanr')
     return AccumMetric(partial(_spearmanr, axis=axis, nan_policy=nan_policy), dim_argmax=dim_argmax, **kwargs)
 
@@ -776,6 +777,7 @@ def optim_metric(f, # a metric called as `f(preds, targs, **{argname: x})`
                  do_neg:bool=True, # maximise `f` (for a score); False: minimise it (for an error)
                  get_x:bool=False): # return `(best value, best argument)` instead of the best value
     "`f` at the value of `argname` that makes it best on the given predictions (a bounded scalar search)."
+    import_optional('scipy.optimize', '`optim_metric`')   # fails now, not when the metric is first computed
     sign = -1 if do_neg else 1
     def _f(preds, targs):
         from scipy.optimize import minimize_scalar

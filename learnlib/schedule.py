@@ -7,14 +7,14 @@ Docs: https://learnlib.github.io/learnlib/schedule.html.md"""
 
 # %% ../nbs/09_schedule.ipynb #a61e1cc1
 from __future__ import annotations
-import math, numbers
+import math, numbers, warnings
 from contextlib import contextmanager
 from functools import partial
 import numpy as np
 import torch
 from torch import Tensor
 from fastcore.basics import listify, patch
-from .core import apply_to_tensors
+from .core import apply_to_tensors, import_optional
 from .callbacks import Callback, CancelFitException, CancelValidException
 from .optimizer import _hyper_values
 from .serialization import rng_states_kept, loader_generators
@@ -460,6 +460,11 @@ def lr_find(self:Learner, start_lr:float=1e-7, # learning rate of the first batc
         raise AttributeError("lr_find reads the losses from the learner's Recorder. Received: a learner without "
                              "`recorder`. Add `Recorder()` to its callbacks.")
     self._check_train_loader()
+    if show_plot:   # the plot is optional: without matplotlib, say so now, and return the suggestions all the same
+        try: import_optional('matplotlib.pyplot', "lr_find's plot")
+        except ModuleNotFoundError as e:
+            warnings.warn(f"{e} lr_find goes on without the plot (show_plot=False leaves it out).", stacklevel=3)
+            show_plot = False
     n_epoch = math.ceil(num_it/len(self.dls.train))
     with _training_undone(self), self.no_logging():
         self.fit(n_epoch, cbs=LRFinder(start_lr, end_lr, num_it, stop_div), trial=True)
