@@ -8,6 +8,7 @@ Docs: https://learnlib.github.io/learnlib/demo.html.md"""
 # %% ../nbs/13_demo.ipynb #14e81b0d
 from __future__ import annotations
 import argparse, time
+from collections.abc import Callable
 from pathlib import Path
 import torch
 from torch import nn
@@ -21,8 +22,8 @@ __all__ = ['digits_learner', 'save_loss_plot', 'demo_parser', 'main']
 def digits_learner(bs:int=64, # batch size
                    seed:int=42, # seed of the split, the shuffling and the model's initial weights
                    path:str|Path='.', # folder for the learner's files
-                   device=None, # where to train (None: an accelerator if there is one)
-                   metrics=accuracy, # metrics computed on the validation set
+                   device:str|torch.device|None=None, # where to train (None: an accelerator if there is one)
+                   metrics:Callable|list|None=accuracy, # metrics computed on the validation set
                    **kwargs) -> Learner: # passed to `Learner` (e.g. `cbs`, `opt_func`)
     "A `Learner` for `digits_cnn` on `digits_dls`, with the accuracy metric."
     device = default_device() if device is None else torch.device(device)

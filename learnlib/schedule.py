@@ -241,7 +241,7 @@ def fit_one_cycle(self:Learner, n_epoch:int, # number of epochs
                   pct_start:float=0.25, # fraction of training spent raising the learning rate
                   wd:float|None=None, # weight decay (`self.wd` when None)
                   moms:tuple|None=None, # momentums (start, middle, end); `self.moms` when None
-                  cbs=None, # callbacks for this call only
+                  cbs:Callback|list|None=None, # callbacks for this call only
                   reset_opt:bool=False, # create a fresh optimizer (losing its state)
                   start_epoch:int=0): # skip the epochs before this one, with the schedule placed as if they had run
     "Train for `n_epoch` epochs with the one-cycle policy (warm-up then annealing of lr, momentum the other way)."
@@ -262,7 +262,7 @@ def fit_flat_cos(self:Learner, n_epoch:int, # number of epochs
                  div_final:float=1e5, # the learning rate ends at `lr/div_final`
                  pct_start:float=0.75, # fraction of training at the flat learning rate
                  wd:float|None=None, # weight decay (`self.wd` when None)
-                 cbs=None, # callbacks for this call only
+                 cbs:Callback|list|None=None, # callbacks for this call only
                  reset_opt:bool=False, # create a fresh optimizer (losing its state)
                  start_epoch:int=0): # skip the epochs before this one, with the schedule placed as if they had run
     "Train for `n_epoch` epochs at a flat learning rate, then anneal it along a cosine."
@@ -282,7 +282,7 @@ def fit_sgdr(self:Learner, n_cycles:int, # number of cycles
              cycle_len:int, # epochs in the first cycle
              lr_max:float|slice|list|None=None, # learning rate at the start of every cycle (`self.lr` when None)
              cycle_mult:int=2, # each cycle is this many times longer than the previous one
-             cbs=None, # callbacks for this call only
+             cbs:Callback|list|None=None, # callbacks for this call only
              reset_opt:bool=False, # create a fresh optimizer (losing its state)
              wd:float|None=None, # weight decay (`self.wd` when None)
              start_epoch:int=0): # skip the epochs before this one, with the schedule placed as if they had run

@@ -8,6 +8,7 @@ Docs: https://learnlib.github.io/learnlib/test_utils.html.md"""
 # %% ../nbs/06_test_utils.ipynb #50db08e9
 from __future__ import annotations
 import contextlib, html, io, re, subprocess, sys
+from pathlib import Path
 from types import SimpleNamespace
 import torch
 from torch import nn
@@ -23,7 +24,7 @@ __all__ = ['synth_dbunch', 'RegModel', 'synth_learner', 'same_tree', 'test_same_
 # %% ../nbs/06_test_utils.ipynb #60bf787d
 def synth_dbunch(a:float=2, b:float=3, # the true slope and intercept
                  bs:int=16, n_train:int=10, n_valid:int=2, # batch size, number of training and validation batches
-                 device=None) -> DataLoaders: # where batches go (the model's device when None)
+                 device:str|torch.device|None=None) -> DataLoaders: # where batches go (the model's device when None)
     "`DataLoaders` for the regression `y = a*x + b + noise`, with `TensorDataset`s."
     def get_data(n):
         x = torch.randn(bs*n, 1)
@@ -65,7 +66,7 @@ def model_snapshot(model:nn.Module) -> dict:
 
 # %% ../nbs/06_test_utils.ipynb #b80defe6
 def run_python(code:str, # the program
-               cwd=None, # the folder it runs in (default: this one)
+               cwd:str|Path|None=None, # the folder it runs in (default: this one)
                check:bool=True, # raise when it exits with an error, showing its output
                timeout:float=120 # seconds before it is killed
               ) -> subprocess.CompletedProcess:
@@ -105,7 +106,7 @@ def capture_shown():
 def digits_dls(bs:int=64, # batch size of the training loader
                valid_pct:float=0.2, # fraction of the images kept for validation
                seed:int=42, # seed of the split and of the training loader's shuffling
-               device=None) -> DataLoaders: # where batches go (None: the model's device)
+               device:str|torch.device|None=None) -> DataLoaders: # where batches go (None: the model's device)
     "scikit-learn's handwritten digits (8x8 images scaled to [0, 1], labels 0-9) as training and validation loaders."
     if not 0 < valid_pct < 1: raise ValueError(f"`valid_pct` must be between 0 and 1. Received: {valid_pct!r}.")
     digits = import_optional('sklearn.datasets', 'The digits data set').load_digits()
