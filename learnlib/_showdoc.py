@@ -75,12 +75,13 @@ def _text_cell(s:str|None) -> str:
                    for o in parts)
 
 def _table(rows:list, ret_type:str, ret_doc:str|None) -> str:
-    "The markdown table of the parameters (and what is returned), when there is a description to show."
+    "The markdown table of the parameters (and of what is returned) in a `param-table` div, when there is a description."
     if not any(d for *_, d in rows) and not ret_doc: return ''
-    lines = ['|  | **Type** | **Default** | **Details** |', '|---|---|---|---|']
+    # the dashes set the columns' widths (pandoc, and Quarto after it): 15%, 20%, 15% and half for the details
+    lines = ['|  | **Type** | **Default** | **Details** |', '|---|----|---|----------|']
     lines += [f"| {n.replace('*', chr(92) + '*')} | {_code_cell(t)} | {_code_cell(d)} | {_text_cell(doc)} |" for n, t, d, doc in rows]
     if ret_type or ret_doc: lines.append(f"| **Returns** | {_code_cell(ret_type)} |  | {_text_cell(ret_doc)} |")
-    return '\n'.join(lines)
+    return '::: {.param-table}\n' + '\n'.join(lines) + '\n:::'   # a class for styles.css (rows stack on a phone)
 
 # %% ../nbs/architecture.ipynb #49d97aaf
 class ParamTableRenderer(BasicMarkdownRenderer):

@@ -7,7 +7,7 @@ script executes each notebook with a Jupyter kernel (nbclient, the engine of `ju
 in a temporary copy of the project (so nothing the notebook writes lands in nbs/), with this checkout's
 `learnlib` first on the path, and reports each failure with its notebook, cell and traceback.
 
-GLOB is relative to nbs/ (default: every notebook in nbs/ and nbs/tutorials/). `--skip-flags slow` leaves out
+GLOB is relative to nbs/ (default: every notebook in nbs/ and nbs/tutorials/). `--skip-flags slow` does not run
 the cells flagged `#| slow` (CI does: `nbdev-test --flags slow` runs them already, and they are tests that
 launch processes, not what a reader runs). `--save DIR` keeps the executed notebooks (with their outputs)
 under DIR, laid out as in nbs/. Exits 1 when a notebook fails.
@@ -45,17 +45,21 @@ def run_one(rel:str, skip_flags:set, timeout:int, save:Path=None) -> dict:
         copy_project(Path(d))
         path = Path(d)/'nbs'/rel
         nb = nbformat.read(path, as_version=4)
-        nb.cells = [c for c in nb.cells if c.cell_type != 'code' or not (cell_flags(c.source) & skip_flags)]
+        skipped = [c for c in nb.cells if c.cell_type == 'code' and cell_flags(c.source) & skip_flags]
+        for c in skipped: c.metadata.setdefault('tags', []).append('skip-execution')   # kept, not run
         env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(root)] + [p for p in [os.environ.get('PYTHONPATH')] if p])}
         env.pop('MPLBACKEND', None)   # Jupyter's own (inline) plotting backend, as a user has it
         client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}},
-                                env=env, cwd=str(path.parent))
+                                skip_cells_with_tag='skip-execution')
         start, res = time.time(), {'notebook': rel, 'ok': True, 'error': None}
         try: client.execute(env=env, cwd=str(path.parent))
         except CellExecutionError as e: res.update(ok=False, error=describe_failure(nb, str(e)))
         except (CellTimeoutError, DeadKernelError, RuntimeError) as e:
             res.update(ok=False, error=f"{type(e).__name__}: {_ansi.sub('', str(e))[-3000:]}")
         res['seconds'] = round(time.time() - start, 1)
+        for c in skipped:
+            c.metadata.tags.remove('skip-execution')
+            if not c.metadata.tags: del c.metadata['tags']
         if save:
             (save/rel).parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, save/rel)
@@ -79,7 +83,7 @@ def main(argv=None):
     ap.add_argument('globs', nargs='*', metavar='GLOB', help="notebooks to run, relative to nbs/ (default: all, tutorials too)")
     ap.add_argument('--workers', type=int, default=2, help='notebooks run at the same time (default: 2)')
     ap.add_argument('--timeout', type=int, default=600, help='seconds one cell may run (default: 600)')
-    ap.add_argument('--skip-flags', nargs='*', default=[], metavar='FLAG', help='leave out the cells flagged with these (e.g. slow)')
+    ap.add_argument('--skip-flags', nargs='*', default=[], metavar='FLAG', help='do not run the cells flagged with these, e.g. slow (they stay in the notebook)')
     ap.add_argument('--save', type=Path, default=None, help='folder to keep the executed notebooks in')
     ap.add_argument('--one', help=argparse.SUPPRESS)   # run one notebook in this process, print its result as JSON
     a = ap.parse_args(argv)
