@@ -161,14 +161,18 @@ class ProgressCallback(Callback):
             raise AttributeError("ProgressCallback needs a Recorder on the learner to name its columns. "
                                  "Received: a learner without `recorder`. Add `Recorder()` to its callbacks.")
         self.mbar = master_bar(range(self.learn.n_epoch)) if self.learn.create_mbar else None
-        if self.mbar is not None and self.learn.start_epoch: self.mbar.update(0)  # starts its clock when skipping epochs
+        self._clock_started = False
         if self.learn.logger != self._write_stats: self.old_logger = self.learn.logger
         if self.old_logger is not noop:
             self.learn.logger = self._write_stats
             self._write_stats(self.learn.recorder.metric_names)
 
     def before_epoch(self):
-        if self.mbar is not None: self.mbar.update(self.learn.epoch)
+        if self.mbar is None: return
+        # a fit that starts past epoch 0 (skipped epochs, or moved there by a checkpoint's `resume_at`) starts the clock
+        if not self._clock_started and self.learn.epoch: self.mbar.update(0)
+        self._clock_started = True
+        self.mbar.update(self.learn.epoch)
 
     def before_train(self): self._launch_pbar()
     def before_validate(self): self._launch_pbar()

@@ -210,14 +210,27 @@ def check_state(expected:dict, # the state the object has now (its `state_dict()
 _extras = {'matplotlib': ('matplotlib', 'plot'), 'sklearn': ('scikit-learn', 'metrics'),
            'scipy': ('scipy', 'metrics'), 'safetensors': ('safetensors', 'safetensors')}
 
-def import_optional(module:str, # the module, e.g. 'sklearn.metrics'
+def _install_hint(tops:list) -> str:
+    "How to install the top-level packages `tops`: the extras of learnlib that bring them, or pip."
+    pkgs = [_extras.get(t, (t, None))[0] for t in tops]
+    extras = ','.join(dict.fromkeys(e for t in tops if (e := _extras.get(t, (t, None))[1])))
+    pip = f"`pip install {' '.join(pkgs)}`"
+    return f"`pip install 'learnlib[{extras}]'` (or {pip})" if extras else pip
+
+def import_optional(module:str|tuple, # the module, e.g. 'sklearn.metrics', or a tuple of modules
                     what:str): # what needs it, for the message, e.g. '`RocAuc`'
-    "Import `module`, an optional dependency; when it is not installed, raise an `ImportError` saying what to install."
-    try: return importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        top = module.split('.')[0]
-        if e.name is not None and e.name.split('.')[0] != top: raise   # the module is there but needs something else
-        pkg, extra = _extras.get(top, (top, None))
-        how = f"`pip install 'learnlib[{extra}]'` (or `pip install {pkg}`)" if extra else f"`pip install {pkg}`"
-        raise ModuleNotFoundError(f"{what} needs {pkg}, which is not installed. Received: {e}. Install it with {how}.",
-                                  name=e.name) from e
+    "Import optional dependencies; when any is not installed, raise one `ModuleNotFoundError` saying what to install."
+    mods, missing = [], {}
+    for name in ([module] if isinstance(module, str) else module):
+        try: mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as e:
+            top = name.split('.')[0]
+            if e.name is not None and e.name.split('.')[0] != top: raise   # the module is there but needs something else
+            missing[top] = e
+    if missing:
+        pkgs = [_extras.get(t, (t, None))[0] for t in missing]
+        which = f"{pkgs[0]}, which is" if len(pkgs) == 1 else f"{', '.join(pkgs[:-1])} and {pkgs[-1]}, which are"
+        raise ModuleNotFoundError(f"{what} needs {which} not installed. Received: {'; '.join(map(str, missing.values()))}. "
+                                  f"Install {'it' if len(pkgs) == 1 else 'them'} with {_install_hint(list(missing))}.",
+                                  name=next(iter(missing.values())).name)
+    return mods[0] if isinstance(module, str) else tuple(mods)

@@ -124,7 +124,7 @@ def from_dsets(cls:DataLoaders, train_ds:Dataset, # training dataset
                bs:int=64, # batch size of both loaders
                shuffle_train:bool=True, # shuffle the training set every epoch
                path:str|Path='.', # see `DataLoaders`
-               device=None, # see `DataLoaders`
+               device:str|torch.device|None=None, # see `DataLoaders`
                **kwargs): # passed to both `torch.utils.data.DataLoader`s (num_workers, collate_fn, ...)
     "`DataLoaders` of two `torch.utils.data.DataLoader`s over `train_ds` and `valid_ds`."
     return cls(DataLoader(train_ds, batch_size=bs, shuffle=shuffle_train, **kwargs),
@@ -136,7 +136,7 @@ def from_tensors(cls:DataLoaders, train:tuple, # training tensors, e.g. `(x_trai
                  bs:int=64, # batch size of both loaders
                  shuffle_train:bool=True, # shuffle the training set every epoch
                  path:str|Path='.', # see `DataLoaders`
-                 device=None, # see `DataLoaders`
+                 device:str|torch.device|None=None, # see `DataLoaders`
                  drop_last:bool=False): # drop the last, smaller, training batch
     "`DataLoaders` of two `TensorLoader`s: the fast path for data that fits in memory."
     for name,o in (('train', train), ('valid', valid)):

@@ -8,6 +8,7 @@ Docs: https://learnlib.github.io/learnlib/demo.html.md"""
 # %% ../nbs/13_demo.ipynb #14e81b0d
 from __future__ import annotations
 import argparse, time
+from collections.abc import Callable
 from pathlib import Path
 import torch
 from torch import nn
@@ -21,8 +22,8 @@ __all__ = ['digits_learner', 'save_loss_plot', 'demo_parser', 'main']
 def digits_learner(bs:int=64, # batch size
                    seed:int=42, # seed of the split, the shuffling and the model's initial weights
                    path:str|Path='.', # folder for the learner's files
-                   device=None, # where to train (None: an accelerator if there is one)
-                   metrics=accuracy, # metrics computed on the validation set
+                   device:str|torch.device|None=None, # where to train (None: an accelerator if there is one)
+                   metrics:Callable|list|None=accuracy, # metrics computed on the validation set
                    **kwargs) -> Learner: # passed to `Learner` (e.g. `cbs`, `opt_func`)
     "A `Learner` for `digits_cnn` on `digits_dls`, with the accuracy metric."
     device = default_device() if device is None else torch.device(device)
@@ -81,7 +82,7 @@ def main(argv:list|None=None) -> int: # the options (None: the command line)
     out = Path(args.out)
     if out.exists() and not out.is_dir(): parser.error(f"--out must be a folder. Received: {str(out)!r}, which is a file")
     try:
-        import_optional('sklearn.datasets', 'learnlib-demo'); import_optional('matplotlib.figure', 'learnlib-demo')
+        import_optional(('sklearn.datasets', 'matplotlib.figure'), 'learnlib-demo')   # one message names both
         device = torch.device(args.device) if args.device else None
     except (ImportError, RuntimeError) as e: parser.error(str(e))
     if device is not None and device.type == 'cuda' and not torch.cuda.is_available():
@@ -91,8 +92,8 @@ def main(argv:list|None=None) -> int: # the options (None: the command line)
     start = time.perf_counter()
     learn = digits_learner(args.bs, args.seed, out, device)
     print(f"Training a small CNN on {len(learn.dls.train_ds)} handwritten digits ({len(learn.dls.valid_ds)} kept for "
-          f"validation) on {next(learn.model.parameters()).device}: {args.epochs} epochs of fit_one_cycle, "
-          f"peak learning rate {args.lr:g}.")
+          f"validation) on {next(learn.model.parameters()).device}: {args.epochs} epoch{'s' if args.epochs > 1 else ''} "
+          f"of fit_one_cycle, peak learning rate {args.lr:g}.")
     learn.fit_one_cycle(args.epochs, lr_max=args.lr)
     acc = learn.recorder.values[-1][learn.recorder.metric_names.index('accuracy') - 1]
     model_file = learn.save('model')

@@ -9,6 +9,7 @@ Docs: https://learnlib.github.io/learnlib/learner.html.md"""
 from __future__ import annotations
 import math, numbers, pickle, re, time, warnings
 from collections import namedtuple
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager, ExitStack, nullcontext
 from functools import partial
 from pathlib import Path
@@ -61,12 +62,12 @@ class Learner:
     "Train `model` on the data of `dls` with `loss_func` and an optimizer made by `opt_func`; callbacks do the rest."
     def __init__(self, dls, # `DataLoaders`, or a `(train_loader, valid_loader)` tuple
                  model:nn.Module, # the model to train
-                 loss_func=None, # loss function `(pred, *yb) -> scalar tensor`; None: `dls.train_ds.loss_func`
-                 opt_func=Adam, # builds the optimizer from `(params, lr=...)`; a `torch.optim` class is wrapped for you
+                 loss_func:Callable|None=None, # `(pred, *yb) -> scalar tensor`; None: `dls.train_ds.loss_func`
+                 opt_func:Callable=Adam, # builds the optimizer from `(params, lr=...)`; a `torch.optim` class is wrapped
                  lr:float|slice|None=None, # default learning rate (`defaults.lr` when None)
-                 splitter=trainable_params, # `model -> parameters`, or a list of parameter groups
-                 cbs=None, # callbacks (instances or classes) added to the defaults
-                 metrics=None, # functions `(pred, *yb) -> tensor` or `Metric`s, computed on validation
+                 splitter:Callable=trainable_params, # `model -> parameters`, or a list of parameter groups
+                 cbs:Callback|type|list|None=None, # callbacks (instances or classes) added to the defaults
+                 metrics:Callable|Metric|list|None=None, # `(pred, *yb) -> tensor` functions or `Metric`s, on validation
                  path:str|Path|None=None, # folder for saved files; default: `dls.path`, else '.'
                  model_dir:str|Path='models', # subfolder of `path` for `save`/`load`
                  wd:float|None=None, # default weight decay (None: the optimizer's own default)
@@ -485,7 +486,7 @@ def _start_fit(self:Learner, n_epoch:int, start_epoch:int, trial:bool):
 def fit(self:Learner, n_epoch:int, # number of epochs
         lr:float|slice|None=None, # learning rate (`self.lr` when None); a slice spreads it over parameter groups
         wd:float|None=None, # weight decay (`self.wd` when None)
-        cbs=None, # callbacks for this call only
+        cbs:Callback|list|None=None, # callbacks for this call only
         reset_opt:bool=False, # create a fresh optimizer (losing its state)
         start_epoch:int=0, # skip the epochs before this one
         trial:bool=False): # a trial fit whose effects will be undone (as `lr_find`'s): nothing is kept from it
@@ -737,7 +738,7 @@ def plot_loss(self:Recorder, skip_start:int=5, # number of first batches not dra
     ax.plot(list(range(skip_start, len(self.losses))), self.losses[skip_start:], label='train')
     if with_valid and self.values and len(self.values[0]) > 1:
         idx = [i for i,v in enumerate(self.values) if v[1] is not None]
-        ax.plot([self.iters[i] for i in idx], [self.values[i][1] for i in idx], label='valid')
+        ax.plot([self.iters[i] for i in idx], [self.values[i][1] for i in idx], label='valid', marker='o')  # a marker: one epoch is one point
     if show_epochs:
         for it in self.iters: ax.axvline(it, color='grey', linestyle=':', linewidth=0.8)
     if log: ax.set_yscale('log')
@@ -810,7 +811,7 @@ def _state_kept(self:Learner):
         for m, mode in zip(self.model.modules(), modes): m.training = mode
 
 @patch
-def validation_context(self:Learner, cbs=None, # callbacks for the pass
+def validation_context(self:Learner, cbs:Callback|list|None=None, # callbacks for the pass
                        inner:bool=False): # True when called from inside a fit (do not fire `before_fit` again)
     "Context manager for one evaluation pass: no logging, no epoch bar, `cbs` added, the fit events fired."
     stack = ExitStack()
@@ -835,8 +836,8 @@ def _loader_at(self:Learner, ds_idx:int): # the index of a loader in `dls`
 # %% ../nbs/08_learner.ipynb #6417b9b2
 @patch
 def validate(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: validation)
-             dl=None, # a loader to use instead
-             cbs=None): # callbacks for this pass only
+             dl:Iterable|None=None, # a loader to use instead
+             cbs:Callback|list|None=None): # callbacks for this pass only
     "The loss and metrics of the model on `dl` (by default the validation set), as a list."
     if dl is None: dl = self._loader_at(ds_idx)
     with self.validation_context(cbs=cbs): self._do_epoch_validate(ds_idx, dl)
@@ -862,14 +863,14 @@ def to_detach_from_dl(learn:Learner|None, # a learner (its current `dl` decides)
 # %% ../nbs/08_learner.ipynb #03918e1f
 @patch
 def get_preds(self:Learner, ds_idx:int=1, # index of the loader in `dls` (1: validation)
-              dl=None, # a loader to use instead
+              dl:Iterable|None=None, # a loader to use instead
               with_input:bool=False, # also return the inputs
               with_decoded:bool=False, # also return the decoded predictions
               with_loss:bool=False, # also return the loss of every item
-              act=None, # activation applied to the predictions (default: the loss function's)
+              act:Callable|None=None, # activation applied to the predictions (default: the loss function's)
               inner:bool=False, # called from inside a fit
               reorder:bool=True, # put the results back in dataset order, for loaders that expose `get_idxs`
-              cbs=None, # callbacks for this pass only
+              cbs:Callback|list|None=None, # callbacks for this pass only
               save_preds:Path|None=None, # folder to write the predictions to, batch by batch
               save_targs:Path|None=None, # folder to write the targets to, batch by batch
               concat_dim:int=0, # dimension along which batches are concatenated
@@ -908,7 +909,7 @@ Prediction = namedtuple('Prediction', ['output', 'activated', 'decoded'])
 
 @patch
 def predict(self:Learner, item, # one input (no batch dimension), or a tuple of inputs
-            act=None): # activation (default: the loss function's)
+            act:Callable|None=None): # activation (default: the loss function's)
     "The model's output on one item: `Prediction(output, activated, decoded)`."
     items = item if isinstance(item, tuple) else (item,)
     bad = [type(o).__name__ for o in items if not isinstance(o, Tensor)]
@@ -1010,7 +1011,7 @@ def save(self:Learner, file, # a name (saved as `path/model_dir/<file>.pth`), or
 
 @patch
 def load(self:Learner, file, # a name (read from `path/model_dir/<file>.pth`, `.safetensors` or `.dcp`), or an open file
-         device=None, # where to read the tensors to (default: `dls.device`)
+         device:str|torch.device|None=None, # where to read the tensors to (default: `dls.device`)
          with_opt:bool=True, # also load the optimizer state (the optimizer is created if needed)
          strict:bool=True): # require exactly the model's keys; False: load what matches and warn
     "Load the model (and optimizer state) saved by `Learner.save`; return the learner."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from functools import partial
 import numpy as np
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from fastcore.basics import camel2snake, patch
-from .core import find_bs, apply_to_tensors, is_plain_data, is_distributed
+from .core import find_bs, apply_to_tensors, is_plain_data, is_distributed, import_optional
 
 # %% auto #0
 __all__ = ['perplexity', 'rmse', 'exp_rmspe', 'r2_score', 'skm_metric', 'Metric', 'gather_objects', 'as_processes', 'AvgMetric',
@@ -61,7 +61,7 @@ class Metric:
         "The metric's column name: the class name in snake_case, without a 'Metric' suffix."
         return camel2snake(re.sub('Metric$', '', type(self).__name__))
     def combine_processes(self,
-                          gather=None): # `state -> [state of every process]`; default: `gather_objects`
+                          gather:Callable|None=None): # `state -> [state of every process]`; default: `gather_objects`
         "Replace this process's running state by the state over every process (distributed runs; see below)."
 
 # %% ../nbs/05_metrics.ipynb #919f0a55
@@ -150,7 +150,7 @@ class AvgMetric(Metric):
         with torch.no_grad(): v = _as_float_tensor(self.func(learn.pred, *yb))
         bs = find_bs(yb)
         self.total,self.count = _add(self.total, v*bs),_add_count(self.count, bs)
-    def combine_processes(self, gather=None): _combine_sums(self, gather)
+    def combine_processes(self, gather:Callable|None=None): _combine_sums(self, gather)
     @property
     def tensor_value(self) -> Tensor|None:
         "The current average as a tensor on its device (no synchronisation), or None."
@@ -168,7 +168,7 @@ class AvgLoss(Metric):
     state_attrs = ('total', 'count')
     def reset(self): self.total = self.count = None
     def accumulate(self, learn): _accumulate_mean(self, learn.loss, learn.yb)
-    def combine_processes(self, gather=None): _combine_sums(self, gather)
+    def combine_processes(self, gather:Callable|None=None): _combine_sums(self, gather)
     @property
     def tensor_value(self) -> Tensor|None:
         "The current average loss as a tensor on its device (no synchronisation), or None."
@@ -185,7 +185,7 @@ class AvgSmoothLoss(Metric):
         self.reset()
     state_attrs = ('count', 'val')
     def reset(self): self.count,self.val = 0,None
-    def combine_processes(self, gather=None):
+    def combine_processes(self, gather:Callable|None=None):
         "Nothing: the smoothed training loss stays this process's own (it is only shown, never reported as exact)."
     def accumulate(self, learn):
         loss = _as_float_tensor(learn.loss)
@@ -252,7 +252,7 @@ class ValueMetric(Metric):
                  func, # called with no argument when the value is read
                  metric_name:str|None=None): # the column name; by default the function's name
         self.func,self.metric_name = func,metric_name
-    def combine_processes(self, gather=None):
+    def combine_processes(self, gather:Callable|None=None):
         "Nothing to combine: the value is computed elsewhere."
     @property
     def value(self): return _to_python(self.func())
@@ -314,7 +314,7 @@ class AccumMetric(Metric):
     def accumulate(self, learn):
         self.accum_values(learn.pred, _targets(learn)[0])
 
-    def combine_processes(self, gather=None):
+    def combine_processes(self, gather:Callable|None=None):
         "Gather the predictions and targets of every process (in rank order) onto this one."
         mine = (torch.cat(self.preds), torch.cat(self.targs)) if self.preds else None
         device = self.preds[0].device if self.preds else torch.device('cpu')
@@ -482,15 +482,14 @@ skm_metric = skm_to_fastai
 
 # %% ../nbs/05_metrics.ipynb #07507a17
 def _skm(name:str):
-    "The function `name` of `sklearn.metrics`, imported on first use."
-    import sklearn.metrics
-    return getattr(sklearn.metrics, name)
+    "The function `name` of `sklearn.metrics`, imported on first use (an error says what to install without it)."
+    return getattr(import_optional('sklearn.metrics', f'The metric `sklearn.metrics.{name}`'), name)
 
 def Precision(axis:int=-1, # the dimension of the classes
               labels:list|None=None, # the labels to include (see scikit-learn)
               pos_label:int=1, # the positive class when `average='binary'`
               average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-              sample_weight=None, # one weight per item of the set, in the order they are accumulated
+              sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
               **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.precision_score`
     "Precision of the predicted classes over the whole set (`sklearn.metrics.precision_score`)."
     return skm_to_fastai(_skm('precision_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
@@ -500,7 +499,7 @@ def Recall(axis:int=-1, # the dimension of the classes
            labels:list|None=None, # the labels to include (see scikit-learn)
            pos_label:int=1, # the positive class when `average='binary'`
            average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-           sample_weight=None, # one weight per item of the set, in the order they are accumulated
+           sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
            **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.recall_score`
     "Recall of the predicted classes over the whole set (`sklearn.metrics.recall_score`)."
     return skm_to_fastai(_skm('recall_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
@@ -510,7 +509,7 @@ def F1Score(axis:int=-1, # the dimension of the classes
             labels:list|None=None, # the labels to include (see scikit-learn)
             pos_label:int=1, # the positive class when `average='binary'`
             average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-            sample_weight=None, # one weight per item of the set, in the order they are accumulated
+            sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
             **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.f1_score`
     "F1 score of the predicted classes over the whole set (`sklearn.metrics.f1_score`)."
     return skm_to_fastai(_skm('f1_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
@@ -519,7 +518,7 @@ def F1Score(axis:int=-1, # the dimension of the classes
 # %% ../nbs/05_metrics.ipynb #da3beaec
 def RocAuc(axis:int=-1, # the dimension of the classes
            average:str|None='macro', # how the scores of the classes are combined (see scikit-learn)
-           sample_weight=None, # one weight per item of the set, in the order they are accumulated
+           sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
            max_fpr:float|None=None, # the area up to this false positive rate (scikit-learn: two classes only)
            multi_class:str='ovr', # 'ovr' (one-vs-rest) or 'ovo' (one-vs-one)
            **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.roc_auc_score`
@@ -533,7 +532,7 @@ def RocAuc(axis:int=-1, # the dimension of the classes
 
 def RocAucBinary(axis:int=-1, # the dimension of the two classes
                  average:str|None='macro', # how scores are combined (see scikit-learn)
-                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                  max_fpr:float|None=None, # the area up to this false positive rate (standardised)
                  multi_class:str='raise', # passed to scikit-learn: two classes only
                  **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.roc_auc_score`
@@ -547,7 +546,7 @@ def FBeta(beta:float, # the weight of recall against precision (1: the F1 score)
           labels:list|None=None, # the labels to include (see scikit-learn)
           pos_label:int=1, # the positive class when `average='binary'`
           average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-          sample_weight=None, # one weight per item of the set, in the order they are accumulated
+          sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
           **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.fbeta_score`
     "F-beta score of the predicted classes over the whole set (`sklearn.metrics.fbeta_score`)."
     return skm_to_fastai(_skm('fbeta_score'), axis=axis, beta=beta, labels=labels, pos_label=pos_label,
@@ -557,7 +556,7 @@ def Jaccard(axis:int=-1, # the dimension of the classes
             labels:list|None=None, # the labels to include (see scikit-learn)
             pos_label:int=1, # the positive class when `average='binary'`
             average:str|None='binary', # 'binary', 'micro', 'macro', 'weighted', or None for one score per class
-            sample_weight=None, # one weight per item of the set, in the order they are accumulated
+            sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
             **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to `sklearn.metrics.jaccard_score`
     "Jaccard index (intersection over union) of the predicted classes over the whole set (`jaccard_score`)."
     return skm_to_fastai(_skm('jaccard_score'), axis=axis, labels=labels, pos_label=pos_label, average=average,
@@ -565,7 +564,7 @@ def Jaccard(axis:int=-1, # the dimension of the classes
 
 # %% ../nbs/05_metrics.ipynb #16a10999
 def BalancedAccuracy(axis:int=-1, # the dimension of the classes
-                     sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                     sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                      adjusted:bool=False, # rescale so that chance scores 0 and perfect 1
                      **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Accuracy averaged over classes, i.e. the mean recall (`sklearn.metrics.balanced_accuracy_score`)."
@@ -575,25 +574,25 @@ def BalancedAccuracy(axis:int=-1, # the dimension of the classes
 def CohenKappa(axis:int=-1, # the dimension of the classes
                labels:list|None=None, # the labels to include (see scikit-learn)
                weights:str|None=None, # None, 'linear' or 'quadratic': how much a disagreement costs
-               sample_weight=None, # one weight per item of the set, in the order they are accumulated
+               sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Cohen's kappa: agreement of predicted and true classes beyond chance (`sklearn.metrics.cohen_kappa_score`)."
     return skm_to_fastai(_skm('cohen_kappa_score'), axis=axis, labels=labels, weights=weights,
                          sample_weight=sample_weight, **kwargs)
 
 def HammingLoss(axis:int=-1, # the dimension of the classes
-                sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "The fraction of items whose predicted class is wrong (`sklearn.metrics.hamming_loss`)."
     return skm_to_fastai(_skm('hamming_loss'), axis=axis, sample_weight=sample_weight, **kwargs)
 
-def MatthewsCorrCoef(sample_weight=None, # one weight per item of the set, in the order they are accumulated
+def MatthewsCorrCoef(sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                      **kwargs) -> AccumMetric: # passed to `skm_to_fastai` (e.g. `axis`), else to scikit-learn
     "Matthews correlation coefficient of predicted and true classes (`sklearn.metrics.matthews_corrcoef`)."
     return skm_to_fastai(_skm('matthews_corrcoef'), sample_weight=sample_weight, **kwargs)
 
 def BrierScore(axis:int=-1, # the dimension of the two classes
-               sample_weight=None, # one weight per item of the set, in the order they are accumulated
+               sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                pos_label:int|None=None, # the positive class (see scikit-learn)
                **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Brier score of the predicted class, 0 or 1, against binary targets (`sklearn.metrics.brier_score_loss`)."
@@ -604,7 +603,7 @@ def BrierScore(axis:int=-1, # the dimension of the two classes
 def APScoreBinary(axis:int=-1, # the dimension of the two classes
                   average:str|None='macro', # how scores are combined (see scikit-learn)
                   pos_label:int=1, # the positive class
-                  sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                  sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                   **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Average precision for two classes, scored by the softmax probability of the second (scikit-learn's)."
     return skm_to_fastai(_skm('average_precision_score'), axis=axis, activation=ActivationType.BinarySoftmax,
@@ -624,7 +623,7 @@ def PrecisionMulti(thresh:float=0.5, # a label is predicted from this probabilit
                    labels:list|None=None, # the labels to include (see scikit-learn)
                    pos_label:int=1, # the positive value of a label
                    average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
-                   sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                   sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                    **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Precision of the labels predicted from `thresh` up (`sklearn.metrics.precision_score`)."
     return _multi_label(_skm('precision_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
@@ -635,7 +634,7 @@ def RecallMulti(thresh:float=0.5, # a label is predicted from this probability u
                 labels:list|None=None, # the labels to include (see scikit-learn)
                 pos_label:int=1, # the positive value of a label
                 average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
-                sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Recall of the labels predicted from `thresh` up (`sklearn.metrics.recall_score`)."
     return _multi_label(_skm('recall_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
@@ -647,7 +646,7 @@ def F1ScoreMulti(thresh:float=0.5, # a label is predicted from this probability 
                  labels:list|None=None, # the labels to include (see scikit-learn)
                  pos_label:int=1, # the positive value of a label
                  average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
-                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                  **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "F1 score of the labels predicted from `thresh` up (`sklearn.metrics.f1_score`)."
     return _multi_label(_skm('f1_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
@@ -659,7 +658,7 @@ def FBetaMulti(beta:float, # the weight of recall against precision (1: the F1 s
                labels:list|None=None, # the labels to include (see scikit-learn)
                pos_label:int=1, # the positive value of a label
                average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
-               sample_weight=None, # one weight per item of the set, in the order they are accumulated
+               sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "F-beta score of the labels predicted from `thresh` up (`sklearn.metrics.fbeta_score`)."
     return _multi_label(_skm('fbeta_score'), thresh, sigmoid, beta=beta, labels=labels, pos_label=pos_label,
@@ -670,14 +669,14 @@ def JaccardMulti(thresh:float=0.5, # a label is predicted from this probability 
                  labels:list|None=None, # the labels to include (see scikit-learn)
                  pos_label:int=1, # the positive value of a label
                  average:str|None='macro', # 'micro', 'macro', 'weighted', 'samples', or None for one score per label
-                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                  **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Jaccard index of the labels predicted from `thresh` up (`sklearn.metrics.jaccard_score`)."
     return _multi_label(_skm('jaccard_score'), thresh, sigmoid, labels=labels, pos_label=pos_label,
                         average=average, sample_weight=sample_weight, **kwargs)
 
 # %% ../nbs/05_metrics.ipynb #3629512a
-def _over_labels(y_true:np.ndarray, y_pred:np.ndarray, func_name:str, sample_weight=None, **kwargs):
+def _over_labels(y_true:np.ndarray, y_pred:np.ndarray, func_name:str, sample_weight:Sequence|None=None, **kwargs):
     "scikit-learn's `func_name` over every (item, label) pair of multi-label arrays, an item's weight on each label."
     if sample_weight is not None: sample_weight = np.repeat(np.asarray(sample_weight), y_true.size // len(y_true))
     return _skm(func_name)(y_true.reshape(-1), y_pred.reshape(-1), sample_weight=sample_weight, **kwargs)
@@ -685,14 +684,14 @@ def _over_labels(y_true:np.ndarray, y_pred:np.ndarray, func_name:str, sample_wei
 def HammingLossMulti(thresh:float=0.5, # a label is predicted from this probability up
                      sigmoid:bool=True, # apply a sigmoid to the scores first
                      labels:list|None=None, # ignored, as in fastai (scikit-learn's `hamming_loss` takes none)
-                     sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                     sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                      **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "The fraction of labels predicted wrong (`sklearn.metrics.hamming_loss`)."
     return _multi_label(_skm('hamming_loss'), thresh, sigmoid, sample_weight=sample_weight, **kwargs)
 
 def MatthewsCorrCoefMulti(thresh:float=0.5, # a label is predicted from this probability up
                           sigmoid:bool=True, # apply a sigmoid to the scores first
-                          sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                          sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                           **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Matthews correlation of the predicted labels over every (item, label) pair (`sklearn.metrics.matthews_corrcoef`)."
     kwargs.setdefault('name', 'matthews_corrcoef')
@@ -701,7 +700,7 @@ def MatthewsCorrCoefMulti(thresh:float=0.5, # a label is predicted from this pro
 
 def BrierScoreMulti(thresh:float|None=0.5, # a label is predicted from this probability up; None: score probabilities
                     sigmoid:bool=True, # apply a sigmoid to the scores first
-                    sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                    sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                     pos_label:int|None=None, # the positive value of a label (see scikit-learn)
                     **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Brier score over every (item, label) pair (`sklearn.metrics.brier_score_loss`)."
@@ -712,7 +711,7 @@ def BrierScoreMulti(thresh:float|None=0.5, # a label is predicted from this prob
 # %% ../nbs/05_metrics.ipynb #815e374e
 def RocAucMulti(sigmoid:bool=True, # apply a sigmoid to the scores first
                 average:str|None='macro', # how the scores of the labels are combined (see scikit-learn)
-                sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                 max_fpr:float|None=None, # the area up to this false positive rate (standardised)
                 **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Area under the ROC curve of each label's probability, averaged over labels (`sklearn.metrics.roc_auc_score`)."
@@ -722,19 +721,19 @@ def RocAucMulti(sigmoid:bool=True, # apply a sigmoid to the scores first
 def APScoreMulti(sigmoid:bool=True, # apply a sigmoid to the scores first
                  average:str|None='macro', # how the scores of the labels are combined (see scikit-learn)
                  pos_label:int=1, # the positive value of a label
-                 sample_weight=None, # one weight per item of the set, in the order they are accumulated
+                 sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                  **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Average precision of each label's probability, averaged over labels (`sklearn.metrics.average_precision_score`)."
     return _multi_label(_skm('average_precision_score'), None, sigmoid, average=average, pos_label=pos_label,
                         sample_weight=sample_weight, **kwargs)
 
 # %% ../nbs/05_metrics.ipynb #ae7b7b32
-def ExplainedVariance(sample_weight=None, # one weight per item of the set, in the order they are accumulated
+def ExplainedVariance(sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
                       **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Explained variance score of predictions and targets (`sklearn.metrics.explained_variance_score`)."
     return skm_to_fastai(_skm('explained_variance_score'), is_class=False, sample_weight=sample_weight, **kwargs)
 
-def R2Score(sample_weight=None, # one weight per item of the set, in the order they are accumulated
+def R2Score(sample_weight:Sequence|None=None, # one weight per item, in the order they are accumulated
             **kwargs) -> AccumMetric: # passed to `skm_to_fastai`, else to scikit-learn
     "Coefficient of determination R² of predictions and targets (`sklearn.metrics.r2_score`)."
     return skm_to_fastai(_skm('r2_score'), is_class=False, sample_weight=sample_weight, **kwargs)
@@ -757,6 +756,7 @@ def _spearmanr(x, y, axis:int=0, nan_policy:str='propagate') -> float:
 def PearsonCorrCoef(dim_argmax:int|None=None, # take the argmax of the predictions over this dimension first
                     **kwargs) -> AccumMetric: # passed to `AccumMetric` (e.g. `activation`, `name`)
     "Pearson's correlation coefficient of predictions and targets over the whole set (`scipy.stats.pearsonr`)."
+    import_optional('scipy.stats', '`PearsonCorrCoef`')   # fails now, not at the end of an epoch
     kwargs.setdefault('name', 'pearsonr')
     return AccumMetric(_pearsonr, dim_argmax=dim_argmax, **kwargs)
 
@@ -765,6 +765,7 @@ def SpearmanCorrCoef(dim_argmax:int|None=None, # take the argmax of the predicti
                      nan_policy:str='propagate', # 'propagate', 'raise' or 'omit': what a NaN does (see scipy)
                      **kwargs) -> AccumMetric: # passed to `AccumMetric` (e.g. `activation`, `name`)
     "Spearman's rank correlation coefficient of predictions and targets over the whole set (`scipy.stats.spearmanr`)."
+    import_optional('scipy.stats', '`SpearmanCorrCoef`')
     kwargs.setdefault('name', 'spearmanr')
     return AccumMetric(partial(_spearmanr, axis=axis, nan_policy=nan_policy), dim_argmax=dim_argmax, **kwargs)
 
@@ -776,6 +777,7 @@ def optim_metric(f, # a metric called as `f(preds, targs, **{argname: x})`
                  do_neg:bool=True, # maximise `f` (for a score); False: minimise it (for an error)
                  get_x:bool=False): # return `(best value, best argument)` instead of the best value
     "`f` at the value of `argname` that makes it best on the given predictions (a bounded scalar search)."
+    import_optional('scipy.optimize', '`optim_metric`')   # fails now, not when the metric is first computed
     sign = -1 if do_neg else 1
     def _f(preds, targs):
         from scipy.optimize import minimize_scalar
@@ -811,7 +813,7 @@ class Dice(Metric):
     def accumulate(self, learn):
         pred,targ = flatten_check(learn.pred.detach().argmax(dim=self.axis), _targets(learn)[0].detach())
         self.inter,self.union = _add(self.inter, (pred*targ).sum()),_add(self.union, (pred+targ).sum())
-    def combine_processes(self, gather=None): _combine_sums(self, gather, ('inter', 'union'))
+    def combine_processes(self, gather:Callable|None=None): _combine_sums(self, gather, ('inter', 'union'))
     @property
     def value(self) -> float|None:
         if self.union is None or not self.union > 0: return None
@@ -849,7 +851,7 @@ class DiceMulti(Metric):
         inter = _class_counts(torch.where(pred == targ, pred, n), n)
         union = _class_counts(pred, n) + _class_counts(targ, n)
         self.inter,self.union = _add(self.inter, inter),_add(self.union, union)
-    def combine_processes(self, gather=None): _combine_sums(self, gather, ('inter', 'union'))
+    def combine_processes(self, gather:Callable|None=None): _combine_sums(self, gather, ('inter', 'union'))
     def _per_class(self, inter:Tensor, union:Tensor) -> Tensor: return 2*inter/union
     @property
     def value(self) -> float|None:
@@ -887,7 +889,7 @@ class CorpusBLEUMetric(Metric):
         if getattr(learn, 'training', False): return
         self.preds.append(learn.pred.detach().argmax(dim=self.axis))
         self.targs.append(_targets(learn)[0].detach())
-    def combine_processes(self, gather=None):
+    def combine_processes(self, gather:Callable|None=None):
         "Gather the predicted and target tokens of every process, in rank order."
         parts = (gather or gather_objects)((self.preds, self.targs))
         self.preds,self.targs = [p for ps,_ in parts for p in ps],[t for _,ts in parts for t in ts]

@@ -369,7 +369,7 @@ class Optimizer(BaseOptimizer):
             for p in pg: p.grad = None
 
     @torch.no_grad()
-    def step(self, closure=None): # optional function that recomputes the loss (and gradients) and returns it
+    def step(self, closure:Callable|None=None): # optional: recomputes the loss (and gradients) and returns it
         "Update every parameter that has a gradient, group by group; return the closure's loss, if any."
         loss = None
         if closure is not None:
@@ -912,7 +912,7 @@ def _local(ts:list) -> list:
 
 @patch
 @torch.no_grad()
-def step(self:Lookahead, closure=None): # optional function that recomputes the loss and returns it
+def step(self:Lookahead, closure:Callable|None=None): # optional function that recomputes the loss and returns it
     "Take a step with the inner optimizer; every `k` steps, update the slow weights and restart from them."
     if self.slow_weights is None:
         self.slow_weights = [[p.detach().clone() for p in pg] for pg in self.param_lists]
@@ -1025,8 +1025,8 @@ class OptimWrapper(BaseOptimizer):
         return [pg['params'] for pg in self.opt.param_groups]
 
     def __init__(self,
-                 params=None, # parameters or groups, when `opt` is a class (or a function building an optimizer)
-                 opt=None, # a torch optimizer class such as `torch.optim.AdamW`, or an optimizer already built
+                 params:Iterable|None=None, # parameters or groups, when `opt` is a class or a function building one
+                 opt:Callable|torch.optim.Optimizer|None=None, # a `torch.optim` class such as `AdamW`, or a built optimizer
                  hp_map:dict|None=None, # torch name -> our name (`'betas__0'`: `betas[0]`); None: `pytorch_hp_map`
                  convert_groups:bool=True, # turn groups into torch's param-group dicts before building `opt`
                  fused:bool|None=None, # passed to `opt` unless None: torch's fused kernel (Adam, AdamW, SGD ...)
@@ -1048,7 +1048,7 @@ class OptimWrapper(BaseOptimizer):
         "Torch's `zero_grad`: set the gradients to None."
         self.opt.zero_grad(set_to_none=set_to_none)
 
-    def step(self, closure=None): # optional function that recomputes the loss and returns it
+    def step(self, closure:Callable|None=None): # optional function that recomputes the loss and returns it
         "Torch's `step`."
         return self.opt.step() if closure is None else self.opt.step(closure)
 

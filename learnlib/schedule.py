@@ -7,14 +7,14 @@ Docs: https://learnlib.github.io/learnlib/schedule.html.md"""
 
 # %% ../nbs/09_schedule.ipynb #a61e1cc1
 from __future__ import annotations
-import math, numbers
+import math, numbers, warnings
 from contextlib import contextmanager
 from functools import partial
 import numpy as np
 import torch
 from torch import Tensor
 from fastcore.basics import listify, patch
-from .core import apply_to_tensors
+from .core import apply_to_tensors, import_optional
 from .callbacks import Callback, CancelFitException, CancelValidException
 from .optimizer import _hyper_values
 from .serialization import rng_states_kept, loader_generators
@@ -241,7 +241,7 @@ def fit_one_cycle(self:Learner, n_epoch:int, # number of epochs
                   pct_start:float=0.25, # fraction of training spent raising the learning rate
                   wd:float|None=None, # weight decay (`self.wd` when None)
                   moms:tuple|None=None, # momentums (start, middle, end); `self.moms` when None
-                  cbs=None, # callbacks for this call only
+                  cbs:Callback|list|None=None, # callbacks for this call only
                   reset_opt:bool=False, # create a fresh optimizer (losing its state)
                   start_epoch:int=0): # skip the epochs before this one, with the schedule placed as if they had run
     "Train for `n_epoch` epochs with the one-cycle policy (warm-up then annealing of lr, momentum the other way)."
@@ -262,7 +262,7 @@ def fit_flat_cos(self:Learner, n_epoch:int, # number of epochs
                  div_final:float=1e5, # the learning rate ends at `lr/div_final`
                  pct_start:float=0.75, # fraction of training at the flat learning rate
                  wd:float|None=None, # weight decay (`self.wd` when None)
-                 cbs=None, # callbacks for this call only
+                 cbs:Callback|list|None=None, # callbacks for this call only
                  reset_opt:bool=False, # create a fresh optimizer (losing its state)
                  start_epoch:int=0): # skip the epochs before this one, with the schedule placed as if they had run
     "Train for `n_epoch` epochs at a flat learning rate, then anneal it along a cosine."
@@ -282,7 +282,7 @@ def fit_sgdr(self:Learner, n_cycles:int, # number of cycles
              cycle_len:int, # epochs in the first cycle
              lr_max:float|slice|list|None=None, # learning rate at the start of every cycle (`self.lr` when None)
              cycle_mult:int=2, # each cycle is this many times longer than the previous one
-             cbs=None, # callbacks for this call only
+             cbs:Callback|list|None=None, # callbacks for this call only
              reset_opt:bool=False, # create a fresh optimizer (losing its state)
              wd:float|None=None, # weight decay (`self.wd` when None)
              start_epoch:int=0): # skip the epochs before this one, with the schedule placed as if they had run
@@ -466,6 +466,11 @@ def lr_find(self:Learner, start_lr:float=1e-7, # learning rate of the first batc
         raise AttributeError("lr_find reads the losses from the learner's Recorder. Received: a learner without "
                              "`recorder`. Add `Recorder()` to its callbacks.")
     self._check_train_loader()
+    if show_plot:   # the plot is optional: without matplotlib, say so now, and return the suggestions all the same
+        try: import_optional('matplotlib.pyplot', "lr_find's plot")
+        except ModuleNotFoundError as e:
+            warnings.warn(f"{e} lr_find goes on without the plot (show_plot=False leaves it out).", stacklevel=3)
+            show_plot = False
     n_epoch = math.ceil(num_it/len(self.dls.train))
     with _training_undone(self), self.no_logging():
         self.fit(n_epoch, cbs=LRFinder(start_lr, end_lr, num_it, stop_div), trial=True)

@@ -147,7 +147,7 @@ def _no_fastcore_lists(o):
     return o
 
 def read_state(file, # a path, or an open binary file
-               map_location=None): # passed to `torch.load` (e.g. 'cpu')
+               map_location:str|torch.device|None=None): # passed to `torch.load` (e.g. 'cpu')
     "Load the tensors and plain values in `file` without executing code, after checking its checksums; errors name the file."
     if isinstance(file, (str, Path)) and not Path(file).exists():
         raise FileNotFoundError(f"No such file. Received: {str(file)!r}.")
@@ -278,7 +278,7 @@ def load_model(file, # a path (str or Path) or an open binary file
                model:nn.Module, # the model to load the weights into
                opt=None, # the optimizer to load the state into (when `with_opt`)
                with_opt:bool=True, # also load the optimizer state
-               device=None, # where the tensors are read to: a device, a CUDA index, or None for the CPU
+               device:str|int|torch.device|None=None, # where tensors are read to: a device, a CUDA index, None: the CPU
                strict:bool=True): # require exactly the model's keys and shapes; False: load what matches, warn
     "Load the weights (and optimizer state) saved in `file` into `model` (and `opt`); nothing changes on error."
     if isinstance(device, int): device = torch.device('cuda', device)

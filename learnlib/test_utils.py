@@ -7,7 +7,9 @@ Docs: https://learnlib.github.io/learnlib/test_utils.html.md"""
 
 # %% ../nbs/06_test_utils.ipynb #50db08e9
 from __future__ import annotations
-import subprocess, sys
+import contextlib, html, io, re, subprocess, sys
+from pathlib import Path
+from types import SimpleNamespace
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -17,12 +19,12 @@ from .losses import MSELossFlat
 
 # %% auto #0
 __all__ = ['synth_dbunch', 'RegModel', 'synth_learner', 'same_tree', 'test_same_state', 'model_snapshot', 'run_python',
-           'digits_dls', 'digits_cnn']
+           'capture_shown', 'digits_dls', 'digits_cnn']
 
 # %% ../nbs/06_test_utils.ipynb #60bf787d
 def synth_dbunch(a:float=2, b:float=3, # the true slope and intercept
                  bs:int=16, n_train:int=10, n_valid:int=2, # batch size, number of training and validation batches
-                 device=None) -> DataLoaders: # where batches go (the model's device when None)
+                 device:str|torch.device|None=None) -> DataLoaders: # where batches go (the model's device when None)
     "`DataLoaders` for the regression `y = a*x + b + noise`, with `TensorDataset`s."
     def get_data(n):
         x = torch.randn(bs*n, 1)
@@ -64,7 +66,7 @@ def model_snapshot(model:nn.Module) -> dict:
 
 # %% ../nbs/06_test_utils.ipynb #b80defe6
 def run_python(code:str, # the program
-               cwd=None, # the folder it runs in (default: this one)
+               cwd:str|Path|None=None, # the folder it runs in (default: this one)
                check:bool=True, # raise when it exits with an error, showing its output
                timeout:float=120 # seconds before it is killed
               ) -> subprocess.CompletedProcess:
@@ -75,11 +77,36 @@ def run_python(code:str, # the program
                            f"--- stdout ---\n{res.stdout}\n--- stderr ---\n{res.stderr}")
     return res
 
+# %% ../nbs/06_test_utils.ipynb #387815ae
+def _table_rows(text:str, htmls:list) -> list:
+    "Rows of the last table in `htmls`, else the printed lines of `text` that start with `epoch` or a number."
+    if htmls:
+        rows = re.findall(r'<tr.*?</tr>', htmls[-1].rsplit('<table', 1)[-1], re.S)
+        return [[html.unescape(o.strip()) for o in re.findall(r'<t[hd][^>]*>(.*?)</t[hd]>', r, re.S)] for r in rows]
+    return [l.split() for l in text.splitlines() if re.match(r'(epoch|\d+)\s', l)]
+
+@contextlib.contextmanager
+def capture_shown():
+    "Capture what the block shows: `text` (printed), `table` (the results table's rows), and `show()` to show it again."
+    shown = SimpleNamespace(text='', table=[], show=None)
+    try: from IPython.utils.capture import capture_output   # in Jupyter, displays go to the display publisher
+    except ImportError: capture_output = None               # no IPython: everything is printed
+    if capture_output is None:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf): yield shown
+        shown.text, htmls = buf.getvalue(), []
+        shown.show = lambda: print(shown.text, end='')
+    else:
+        with capture_output(stderr=False) as cap: yield shown
+        shown.text, shown.show = cap.stdout, cap.show
+        htmls = [h for o in cap.outputs if '<table' in (h := o.data.get('text/html', ''))]
+    shown.table = _table_rows(shown.text, htmls)
+
 # %% ../nbs/06_test_utils.ipynb #74201075
 def digits_dls(bs:int=64, # batch size of the training loader
                valid_pct:float=0.2, # fraction of the images kept for validation
                seed:int=42, # seed of the split and of the training loader's shuffling
-               device=None) -> DataLoaders: # where batches go (None: the model's device)
+               device:str|torch.device|None=None) -> DataLoaders: # where batches go (None: the model's device)
     "scikit-learn's handwritten digits (8x8 images scaled to [0, 1], labels 0-9) as training and validation loaders."
     if not 0 < valid_pct < 1: raise ValueError(f"`valid_pct` must be between 0 and 1. Received: {valid_pct!r}.")
     digits = import_optional('sklearn.datasets', 'The digits data set').load_digits()

@@ -9,6 +9,7 @@ Docs: https://learnlib.github.io/learnlib/training.html.md"""
 from __future__ import annotations
 import csv, io, math, os, tempfile, warnings
 from enum import Enum
+from collections.abc import Callable
 from pathlib import Path
 import numpy as np
 import torch
@@ -349,7 +350,7 @@ class TrackerCallback(Callback):
     "Track the best value of the recorder's column `monitor`; `new_best` says whether the last epoch improved it."
     order = 55
     def __init__(self, monitor:str='valid_loss', # a name of `recorder.metric_names`
-                 comp=None, # `comp(new, best)` is True when `new` is better; None: np.less for losses/errors, else np.greater
+                 comp:Callable|None=None, # `comp(new, best)`: is `new` better? None: np.less for losses/errors, else np.greater
                  min_delta:float=0., # the smallest change that counts as an improvement
                  reset_on_fit:bool=True): # forget the best value at the start of every fit
         if not isinstance(monitor, str): raise TypeError(f"monitor must be a column name (a str). Received: {monitor!r}.")
@@ -428,7 +429,7 @@ class EarlyStoppingCallback(_PatienceTracker):
     "Stop the fit when `monitor` has not improved for `patience` epochs."
     order = 58   # the last of the trackers: the others see the epoch that stops the fit
     def __init__(self, monitor:str='valid_loss', # a name of `recorder.metric_names`
-                 comp=None, # see `TrackerCallback`
+                 comp:Callable|None=None, # see `TrackerCallback`
                  min_delta:float=0., # see `TrackerCallback`
                  patience:int=1, # number of epochs without improvement before stopping
                  reset_on_fit:bool=True): # see `TrackerCallback`
@@ -444,7 +445,7 @@ class SaveModelCallback(TrackerCallback):
     "Save the model when `monitor` improves and load the best one at the end of the fit."
     order = 56
     def __init__(self, monitor:str='valid_loss', # a name of `recorder.metric_names`
-                 comp=None, # see `TrackerCallback`
+                 comp:Callable|None=None, # see `TrackerCallback`
                  min_delta:float=0., # see `TrackerCallback`
                  fname:str='model', # file name (without `.pth`) in `learn.path/learn.model_dir`
                  every_epoch:bool|int=False, # save every epoch (or every this many epochs) instead of the best
@@ -486,7 +487,7 @@ class ReduceLROnPlateau(_PatienceTracker):
     "Divide the learning rate by `factor` when `monitor` has not improved for `patience` epochs."
     order = 57
     def __init__(self, monitor:str='valid_loss', # a name of `recorder.metric_names`
-                 comp=None, # see `TrackerCallback`
+                 comp:Callable|None=None, # see `TrackerCallback`
                  min_delta:float=0., # see `TrackerCallback`
                  patience:int=1, # number of epochs without improvement before reducing the learning rate
                  factor:float=10., # the learning rate is divided by this

@@ -9,9 +9,11 @@ sidebar of `nbs/sidebar.yml`, honouring the Quarto cell options nbdev relies on 
 `echo: false`, `output: false`, `output: asis`, `code-fold`). Links to the published site are made relative,
 so the local site links to itself. It also writes `pages.json` (every page, its title and module) for the
 browser test (`python tools/test_docs.py`). Open `_site/index.html` in a browser, or serve the folder:
-`python -m http.server -d _site`. The notebooks in git keep no outputs, so pages show code and API docs, as on
-the published site; `--execute [GLOB ...]` first runs the matching notebooks (on the copy) so their pages show
-tables and plots too (CI does this for the home page, the demo and the tutorials).
+`python -m http.server -d _site`. The notebooks in git keep no outputs, so first every notebook is run on the
+copy, in a Jupyter kernel (`tools/run_notebooks.py`, cells flagged `#| slow` not run), and the pages show what
+a reader of the notebooks sees: results tables, plots, printed text. That takes minutes; `--no-execute` skips
+it (pages then show code and API docs only), `--execute GLOB ...` runs only some notebooks, and `--executed DIR`
+takes notebooks `tools/run_notebooks.py --save DIR` has run already (CI runs them once for both).
 
 Needs pandoc (`apt-get install pandoc`). Exits 1 when a notebook cannot be processed or rendered.
 """
@@ -45,34 +47,39 @@ def stage(nbs:Path, build:Path) -> Path:
         if d.is_file() and d.relative_to(dest) not in keep: d.unlink()
     return dest
 
-_exec_code = """import sys
-from nbdev.config import get_config
-from nbdev.test import test_nb
-ok, _ = test_nb(sys.argv[1], skip_flags=get_config().tst_flags.split(), save=True, do_print=False)
-sys.exit(0 if ok else 1)"""
-
-def execute_notebooks(src:Path, globs:list, n_workers:int=2) -> dict:
-    "Run the staged notebooks matching `globs` (as nbdev-test does, flagged cells skipped) and keep their outputs."
-    from concurrent.futures import ThreadPoolExecutor
-    nbs = sorted({p for g in globs for p in src.glob(g) if p.suffix == '.ipynb'})
-    def run(p):
-        r = subprocess.run([sys.executable, '-c', _exec_code, str(p)], capture_output=True, text=True, cwd=p.parent,
-                           env={**os.environ, 'MPLBACKEND': 'Agg'})
-        return p, r
-    errors = {}
-    with ThreadPoolExecutor(max(n_workers, 1)) as ex:
-        for p, r in ex.map(run, nbs):
-            if r.returncode: errors[str(p.relative_to(src))] = f"running the notebook failed:\n{r.stderr[-3000:]}"
-            else: print(f"executed {p.relative_to(src)}")
+def execute_notebooks(src:Path, globs:list, n_workers:int=2, executed:Path=None) -> dict:
+    """Put executed copies of the notebooks matching `globs` in the staged folder `src`: run in a Jupyter kernel by
+    `tools/run_notebooks.py` (cells flagged `#| slow` are shown but not run), or taken from `executed`, a folder
+    that script saved them into (`--save`). Return {notebook: error} for those that failed."""
+    errors, done = {}, []
+    with tempfile.TemporaryDirectory() as d:
+        if executed is None:
+            executed = Path(d)
+            cmd = [sys.executable, str(root/'tools'/'run_notebooks.py'), *globs, '--skip-flags', 'slow',
+                   '--workers', str(max(n_workers, 1)), '--save', str(executed)]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            for block in r.stdout.split('\n=== ')[1:]:
+                name, _, err = block.partition(' failed in Jupyter:\n')
+                errors[name.strip()] = f"running the notebook failed:\n{err.strip()[-3000:]}"
+            if r.returncode and not errors: errors['(run_notebooks.py)'] = r.stdout[-2000:] + r.stderr[-2000:]
+        for p in sorted({q for g in globs for q in src.glob(g) if q.suffix == '.ipynb'}):
+            rel = p.relative_to(src)
+            if (executed/rel).exists():
+                shutil.copy2(executed/rel, p)
+                done.append(str(rel))
+                print(f"executed {rel}")
+            elif str(rel) not in errors: errors[str(rel)] = f"no executed copy of {rel} in {executed}"
+    (src.parent/'executed.json').write_text(json.dumps(done))
     return errors
 
-def process_notebooks(nbs:Path, build:Path, n_workers:int=2, force:bool=False, execute:list=()) -> dict:
+def process_notebooks(nbs:Path, build:Path, n_workers:int=2, force:bool=False, execute:list=(), executed:Path=None) -> dict:
     """Run nbdev's docs processors (`proc_nbs`) on a copy of `nbs` in `build`, so that the result lands in
     `build/_proc` (not the repo's `_proc`, which other tools may wipe); return {notebook: error} for failures."""
     from nbdev.serve import proc_nbs
     os.environ.setdefault('MPLBACKEND', 'Agg')
     src = stage(nbs, build)
-    run_errors = execute_notebooks(src, execute, n_workers) if execute else {}
+    if execute: run_errors = execute_notebooks(src, execute, n_workers, executed)
+    else: run_errors = {}; (build/'executed.json').write_text('[]')
     try:
         proc_nbs(str(src), n_workers=n_workers, force=force)
         return run_errors
@@ -179,7 +186,7 @@ def output_md(o:dict, asis:bool) -> str:
         return fence(tb, '.cell-output .cell-output-error')
     d = o.get('data', {})
     if 'text/markdown' in d and asis: return _text(d['text/markdown'])
-    if 'text/html' in d: return "```{=html}\n" + _text(d['text/html']) + "\n```"
+    if 'text/html' in d: return '```{=html}\n<div class="cell-output-display">\n' + _text(d['text/html']) + "\n</div>\n```"
     for mime in ('image/png', 'image/jpeg'):
         if mime in d:
             data = _text(d[mime]).replace('\n', '')
@@ -234,6 +241,8 @@ $highlighting-css$
 <body>
 <header class="navbar"><a class="site-title" href="$rootrel$index.html">$sitetitle$</a>@@NAVBAR@@</header>
 <div class="page">
+<input type="checkbox" id="sidebar-toggle" class="sidebar-toggle" aria-hidden="true">
+<label for="sidebar-toggle" class="sidebar-toggle-label">☰ @@CRUMB@@</label>
 <nav id="sidebar" class="sidebar">@@SIDEBAR@@</nav>
 <main id="content" class="content">
 <header id="title-block-header">
@@ -266,8 +275,14 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 .toc { font-size: .85rem; position: sticky; top: 1rem; align-self: start; max-height: 95vh; overflow-y: auto; }
 .toc h2 { font-size: .9rem; margin-top: 0; }
 .toc ul { list-style: none; padding-left: .7rem; }
-.toc a { color: #495057; text-decoration: none; }
+.toc a { color: #495057; text-decoration: none; overflow-wrap: anywhere; }
 .content { min-width: 0; }
+.content code, .content h1, .content h2, .content h3, .content h4 { overflow-wrap: anywhere; }
+.content td code { overflow-wrap: break-word; }
+.content pre code { overflow-wrap: normal; }
+.table-scroll { max-width: 100%; overflow-x: auto; margin: .5rem 0 1rem; }
+.table-scroll > table { margin: 0; }
+.sidebar-toggle, .sidebar-toggle-label { display: none; }
 .content h1.title { margin-bottom: .2rem; }
 a { color: #2780e3; }
 pre, code { font-family: SFMono-Regular, Menlo, Consolas, monospace; font-size: .88em; }
@@ -277,7 +292,14 @@ th, td { border-bottom: 1px solid #dee2e6; padding: .25rem .6rem; text-align: le
 .cell-output-error pre, pre.cell-output-error { background: #fff0f0; }
 details.code-fold summary { cursor: pointer; color: #6c757d; }
 img { max-width: 100%; height: auto; }
-@media (max-width: 60rem) { .page { grid-template-columns: 1fr; } .toc { display: none; } .sidebar { position: static; } }
+@media (max-width: 60rem) {
+  .page { grid-template-columns: minmax(0, 1fr); gap: .5rem; }
+  .toc { display: none; }
+  .sidebar-toggle-label { display: block; cursor: pointer; padding: .4rem .6rem; border: 1px solid #dee2e6;
+                          border-radius: 4px; color: #343a40; font-size: .95rem; }
+  .sidebar { display: none; position: static; max-height: none; }
+  .sidebar-toggle:checked ~ .sidebar { display: block; }
+}
 """
 
 def rel_url(target:str, page:str) -> str:
@@ -313,6 +335,13 @@ def sidebar_html(entries:list, pages:dict, page:str) -> str:
         if section: out.append(f'<div class="section"><div class="section-title">{html.escape(section)}</div><ul>{lis}</ul></div>')
         else: out.append(f'<ul>{lis}</ul>')
     return '\n'.join(out)
+
+def crumb_text(entries:list, pages:dict, page:str) -> str:
+    "`Section › Title` of `page` for the sidebar's toggle on narrow screens (just the title outside a section)."
+    for section, items in entries:
+        for k, t in items:
+            if pages[k]['href'] == page: return html.escape(f"{section} › {t or pages[k]['title']}" if section else t or pages[k]['title'])
+    return 'Pages'
 
 def navbar_html(nbs:Path, pages:dict, page:str) -> str:
     "Links of `website.navbar.left` in nbs/_quarto.yml."
@@ -354,7 +383,7 @@ def error_page(title:str, msg:str) -> str:
     "Markdown for a page whose notebook could not be processed (so the failure shows in the site too)."
     return ("This page could not be built: nbdev's docs processing failed.\n\n" + fence(msg, '.cell-output .cell-output-error'))
 
-def build(out:Path, force:bool=False, n_workers:int=2, process:bool=True, execute:list=()) -> int:
+def build(out:Path, force:bool=False, n_workers:int=2, process:bool=True, execute:list=(), executed:Path=None) -> int:
     "Process the notebooks and render the site into `out`; return the number of pages that failed."
     sys.path.insert(0, str(root))
     from nbdev.config import get_config, nbpath2html
@@ -362,9 +391,10 @@ def build(out:Path, force:bool=False, n_workers:int=2, process:bool=True, execut
     nbs, build = Path(cfg.nbs_path), Path(tempfile.gettempdir())/f'learnlib-docs-{hashlib.md5(str(root).encode()).hexdigest()[:8]}'
     cache = build/'_proc'
     if process:
-        errors = process_notebooks(nbs, build, n_workers, force, execute)
+        errors = process_notebooks(nbs, build, n_workers, force, execute, executed)
         (build/'errors.json').write_text(json.dumps(errors))
     else: errors = json.loads((build/'errors.json').read_text()) if (build/'errors.json').exists() else {}
+    ran = set(json.loads((build/'executed.json').read_text())) if (build/'executed.json').exists() else set()
     site_url = f"{cfg.get('doc_host', '')}{cfg.get('doc_baseurl', '')}".rstrip('/') + '/' if cfg.get('doc_host') else ''
     pages = {}   # key: notebook path relative to nbs/ -> page info
     for p in sorted(nbs.rglob('*.ipynb')):
@@ -377,7 +407,8 @@ def build(out:Path, force:bool=False, n_workers:int=2, process:bool=True, execut
         href = str(rel.parent/fm.get('output-file', nbpath2html(rel).name))
         href = href[2:] if href.startswith('./') else href
         title = fm.get('title') or source_title(p) or key
-        pages[key] = dict(href=href, title=title, source=f'nbs/{key}', module=default_exp(p), nb=nb, fm=fm)
+        pages[key] = dict(href=href, title=title, source=f'nbs/{key}', module=default_exp(p), nb=nb, fm=fm,
+                          executed=key in ran)
     entries = sidebar_entries(nbs, pages)
     order = list(dict.fromkeys(k for _, items in entries for k, _ in items))
     listed = set(order)
@@ -397,14 +428,16 @@ def build(out:Path, force:bool=False, n_workers:int=2, process:bool=True, execut
             except RuntimeError as e:
                 print(e, file=sys.stderr); failed += 1; continue
             body = fix_links(body, p['href'], site_url, nb_pages, os.path.dirname(key))
+            body = body.replace('<table', '<div class="table-scroll"><table').replace('</table>', '</table></div>')
             body = (body.replace('@@SIDEBAR@@', sidebar_html(entries, pages, p['href']))
+                        .replace('@@CRUMB@@', crumb_text(entries, pages, p['href']))
                         .replace('@@NAVBAR@@', navbar_html(nbs, pages, p['href']))
                         .replace('@@PAGENAV@@', pagenav_html(order, pages, p['href'])))
             dest = out/p['href']
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_text(body)
     manifest = [dict(href=p['href'], title=p['title'], source=p['source'], module=p['module'], in_sidebar=k in listed,
-                     error=errors.get(k)) for k, p in pages.items()]
+                     executed=p['executed'], error=errors.get(k)) for k, p in pages.items()]
     (out/'pages.json').write_text(json.dumps(manifest, indent=1))
     for k in pages:
         if k not in listed: print(f"note: {k} is not in nbs/sidebar.yml")
@@ -418,13 +451,16 @@ if __name__ == '__main__':
     ap.add_argument('--out', default='_site', help='folder to write the site into, relative to the repo root (default: _site)')
     ap.add_argument('--force', action='store_true', help="reprocess every notebook (ignore nbdev's _proc cache)")
     ap.add_argument('--workers', type=int, default=2, help='processes for nbdev\'s notebook processing (default: 2)')
-    ap.add_argument('--execute', nargs='*', metavar='GLOB', default=None,
-                    help="run the notebooks matching GLOB (relative to nbs/; 'tutorials/*.ipynb' when no GLOB is given) "
-                         "on a copy before processing, so their pages show outputs (tables, plots). The notebooks "
-                         "in git keep no outputs, so by default pages show code and API docs only, as on the site")
+    ap.add_argument('--execute', nargs='+', metavar='GLOB', default=['*.ipynb', 'tutorials/*.ipynb'],
+                    help="run only the notebooks matching GLOB (relative to nbs/) before rendering (default: all of them)")
+    ap.add_argument('--no-execute', action='store_true', help="render the notebooks as they are in git, without outputs")
+    ap.add_argument('--executed', type=Path, default=None, metavar='DIR',
+                    help="take the executed notebooks from DIR, saved there by `tools/run_notebooks.py --save DIR`, "
+                         "instead of running them again")
     ap.add_argument('--no-process', action='store_true', help='render the notebooks processed last time, without processing')
     a = ap.parse_args()
     if not shutil.which('pandoc'): sys.exit("pandoc is not installed: run `apt-get install -y pandoc`.")
     out = Path(a.out) if Path(a.out).is_absolute() else root/a.out
-    execute = None if a.execute is None else (a.execute or ['tutorials/*.ipynb'])
-    sys.exit(1 if build(out, a.force, a.workers, not a.no_process, execute) else 0)
+    execute = [] if a.no_execute else a.execute
+    executed = None if a.executed is None else a.executed.resolve()
+    sys.exit(1 if build(out, a.force, a.workers, not a.no_process, execute, executed) else 0)

@@ -1,11 +1,12 @@
 """Rewrite the text outputs of notebooks as a terminal would show them, for publishing them with their outputs.
 
-Progress bars redraw their line with carriage returns; a notebook run by `nbdev-test --save` keeps every
-redraw, and a web page would show each of them on a line of its own. This keeps what a terminal ends up
-showing: the last state of each line (a line the program cleared disappears), without ANSI colour codes.
+Progress bars redraw their line with carriage returns; a notebook's printed output (the output of a process it
+ran, say) keeps every redraw, and a web page would show each of them on a line of its own. This keeps what a
+terminal ends up showing: the last state of each line (a line the program cleared disappears), without ANSI
+colour codes.
 
-    nbdev-test --flags slow --save       # run the notebooks and keep their outputs
-    python tools/terminal_outputs.py nbs # then clean the outputs in place, before nbdev-docs
+    python tools/run_notebooks.py --skip-flags slow --save nbs  # run the notebooks, keep their outputs
+    python tools/terminal_outputs.py nbs                        # then clean the outputs in place, before nbdev-docs
 """
 import argparse, json, sys
 from pathlib import Path
