@@ -115,7 +115,7 @@ def timed(f):
 
 def n_batches(n_train, n_valid, n_epoch=N_EPOCH): return n_epoch*(-(-n_train//BS) + -(-n_valid//BS))
 
-def compare(name, baseline, candidate, repeats, batches):
+def compare(name, baseline, candidate, repeats, batches, candidate_name='learnlib'):
     "Alternate `baseline` and `candidate`; print the median and range of their time ratio."
     timed(baseline); timed(candidate)   # warm up (imports, first-call costs)
     base, cand, ratios = [], [], []
@@ -127,7 +127,7 @@ def compare(name, baseline, candidate, repeats, batches):
     b, c = statistics.median(base), statistics.median(cand)
     print(f"{name:<48} ratio median {statistics.median(ratios):.3f}  IQR {q[0]:.3f}-{q[2]:.3f}  "
           f"min {min(ratios):.3f}  max {max(ratios):.3f}  best/best {min(cand)/min(base):.3f}   (medians: baseline "
-          f"{b*1e3:.0f} ms, learnlib {c*1e3:.0f} ms, difference {(c-b)/batches*1e6:+.0f} us/batch)", flush=True)
+          f"{b*1e3:.0f} ms, {candidate_name} {c*1e3:.0f} ms, difference {(c-b)/batches*1e6:+.0f} us/batch)", flush=True)
     return ratios
 
 def deep_main(args, train, valid, nb):
