@@ -1,20 +1,27 @@
 """How much a `Learner.fit` costs over a hand-written PyTorch loop doing the same work.
 
-The workload: a tiny MLP regression (32 -> 64 -> 1), batch size 64, 16,384 training and 4,096 validation rows,
-plain SGD, two epochs, each with a validation pass that computes the mean validation loss. The hand-written loop
-keeps the loss a tensor, sums it, and reads it once per epoch (as a careful PyTorch user would). Everything runs
-on one CPU thread, so the model is tiny and the figures show the loop's own overhead.
+The workload (`--model mlp`, the default): a tiny MLP regression (32 -> 64 -> 1), batch size 64, 16,384 training and
+4,096 validation rows, plain SGD, two epochs, each with a validation pass that computes the mean validation loss. The
+hand-written loop keeps the loss a tensor, sums it, and reads it once per epoch (as a careful PyTorch user would).
+Everything runs on one CPU thread, so the model is tiny and the figures show the loop's own overhead.
 
-Runs alternate (baseline, learnlib, learnlib, baseline ...) in one process so that noise from other processes
-hits both alike; the ratio of each learnlib run to the baseline run next to it is reported as median, quartiles
-(IQR), min and max over the repeats; `best/best` is the fastest learnlib run over the fastest baseline run, which
-noise from other processes disturbs least. Each run is timed with the CPU time of the process (`--wall` for the wall
+`--model deep`: 50 x (Linear(64, 64) + LayerNorm(64)), 200 parameter tensors, a regression on 64 targets, the same
+data sizes. It compares learnlib's default `fit` (its default `opt_func`, learnlib's `Adam`) with a hand-written loop
+using `torch.optim.AdamW(fused=True)`, the fastest optimizer torch has for the same maths: what it measures is the
+optimizer step of a model with many tensors, on top of the loop.
+
+Runs alternate (baseline, learnlib, learnlib, baseline ...) in one process so that noise from other processes hits
+both alike; the ratio of each learnlib run to the baseline run next to it is reported as median, quartiles (IQR), min
+and max over the repeats; `best/best` is the fastest learnlib run over the fastest baseline run, which noise from
+other processes disturbs least. Each loop runs once before the timed runs (imports and first-call costs count for no
+one: the timings are of steady state). Each run is timed with the CPU time of the process (`--wall` for the wall
 clock), which other processes on a busy machine disturb less. The learner runs with its default callbacks
-(`TrainEvalCallback`, `Recorder`, `ProgressCallback`, the bars printed to /dev/null) and builds its optimizer
-in the timed region, as the hand-written loop does.
+(`TrainEvalCallback`, `Recorder`, `ProgressCallback`, the bars printed to /dev/null) and builds its optimizer in the
+timed region, as the hand-written loop does.
 
     python bench/loop_overhead.py                 # torch DataLoader: OptimWrapper(SGD), our SGD, + a metric
     python bench/loop_overhead.py --loader tensor # TensorLoader / DataLoaders.from_tensors
+    python bench/loop_overhead.py --model deep    # 200 tensors: default fit (Adam) / hand loop + fused AdamW
     python bench/loop_overhead.py --repeats 15 --cases wrapper
 """
 import argparse, contextlib, os, statistics, sys, time
@@ -26,17 +33,24 @@ from torch.utils.data import DataLoader, TensorDataset
 N_TRAIN, N_VALID, BS, N_EPOCH, LR = 16_384, 4_096, 64, 2, 0.01
 CLOCK = time.process_time
 
-def make_data(n_train=N_TRAIN, n_valid=N_VALID, seed=0):
-    "Training and validation `(x, y)` tensors of a noisy linear regression with 32 features."
+DEEP_WIDTH, DEEP_BLOCKS, DEEP_LR = 64, 50, 1e-3
+
+def make_data(n_train=N_TRAIN, n_valid=N_VALID, seed=0, n_in=32, n_out=1):
+    "Training and validation `(x, y)` tensors of a noisy linear regression with `n_in` features and `n_out` targets."
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n_train + n_valid, 32, generator=g)
-    w = torch.randn(32, 1, generator=g)
-    y = x @ w + 0.1*torch.randn(n_train + n_valid, 1, generator=g)
+    x = torch.randn(n_train + n_valid, n_in, generator=g)
+    w = torch.randn(n_in, n_out, generator=g)
+    y = x @ w + 0.1*torch.randn(n_train + n_valid, n_out, generator=g)
     return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])
 
 def make_model(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1))
+
+def make_deep_model(seed=0, width=DEEP_WIDTH, n_blocks=DEEP_BLOCKS):
+    "`n_blocks` x (Linear + LayerNorm) of `width` features: 4 parameter tensors per block."
+    torch.manual_seed(seed)
+    return nn.Sequential(*[nn.Sequential(nn.Linear(width, width), nn.LayerNorm(width)) for _ in range(n_blocks)])
 
 def torch_loaders(train, valid):
     return (DataLoader(TensorDataset(*train), batch_size=BS, shuffle=True),
@@ -44,9 +58,9 @@ def torch_loaders(train, valid):
 
 # ---- hand-written loops ------------------------------------------------------------------------------------------
 
-def plain_fit(model, train_dl, valid_dl, n_epoch=N_EPOCH):
+def plain_fit(model, train_dl, valid_dl, n_epoch=N_EPOCH, opt_func=partial(torch.optim.SGD, lr=LR)):
     "The loop a careful PyTorch user writes: loss summed as a tensor, read once per epoch."
-    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    opt = opt_func(model.parameters())
     loss_func = nn.MSELoss()
     history = []
     for epoch in range(n_epoch):
@@ -82,9 +96,11 @@ class Sliced:
 
 # ---- learnlib ----------------------------------------------------------------------------------------------------
 
-def learnlib_fit(dls, model, opt_func, metrics=None, n_epoch=N_EPOCH):
+def learnlib_fit(dls, model, opt_func=None, metrics=None, n_epoch=N_EPOCH, lr=LR):
+    "`Learner.fit` with the default callbacks; `opt_func=None` keeps the learner's default optimizer."
     from learnlib.learner import Learner
-    learn = Learner(dls, model, nn.MSELoss(), opt_func=opt_func, lr=LR, metrics=metrics)
+    kwargs = {} if opt_func is None else {'opt_func': opt_func}
+    learn = Learner(dls, model, nn.MSELoss(), lr=lr, metrics=metrics, **kwargs)
     learn.fit(n_epoch)   # default callbacks: TrainEvalCallback, Recorder, ProgressCallback
     return learn.recorder.values
 
@@ -99,7 +115,7 @@ def timed(f):
 
 def n_batches(n_train, n_valid, n_epoch=N_EPOCH): return n_epoch*(-(-n_train//BS) + -(-n_valid//BS))
 
-def compare(name, baseline, candidate, repeats, batches):
+def compare(name, baseline, candidate, repeats, batches, candidate_name='learnlib'):
     "Alternate `baseline` and `candidate`; print the median and range of their time ratio."
     timed(baseline); timed(candidate)   # warm up (imports, first-call costs)
     base, cand, ratios = [], [], []
@@ -111,14 +127,30 @@ def compare(name, baseline, candidate, repeats, batches):
     b, c = statistics.median(base), statistics.median(cand)
     print(f"{name:<48} ratio median {statistics.median(ratios):.3f}  IQR {q[0]:.3f}-{q[2]:.3f}  "
           f"min {min(ratios):.3f}  max {max(ratios):.3f}  best/best {min(cand)/min(base):.3f}   (medians: baseline "
-          f"{b*1e3:.0f} ms, learnlib {c*1e3:.0f} ms, difference {(c-b)/batches*1e6:+.0f} us/batch)", flush=True)
+          f"{b*1e3:.0f} ms, {candidate_name} {c*1e3:.0f} ms, difference {(c-b)/batches*1e6:+.0f} us/batch)", flush=True)
     return ratios
+
+def deep_main(args, train, valid, nb):
+    "`--model deep`: learnlib's default `fit` (and `OptimWrapper(AdamW, fused=True)`) / hand loop + fused AdamW."
+    from learnlib.data import DataLoaders
+    from learnlib.optimizer import OptimWrapper
+    fused = partial(torch.optim.AdamW, lr=DEEP_LR, fused=True)
+    if args.loader == 'torch': loaders, ours_dls = (lambda: torch_loaders(train, valid)), (lambda: DataLoaders(*torch_loaders(train, valid)))
+    else: loaders, ours_dls = (lambda: (Sliced(*train, BS, True), Sliced(*valid, BS, False))), (lambda: DataLoaders.from_tensors(train, valid, bs=BS))
+    def baseline(): plain_fit(make_deep_model(), *loaders(), opt_func=fused)
+    def ours(opt_func): return lambda: learnlib_fit(ours_dls(), make_deep_model(), opt_func, lr=DEEP_LR)
+    hand = 'hand loop + AdamW(fused=True)'
+    if 'default' in args.cases: compare(f'fit, default opt_func (Adam) / {hand}', baseline, ours(None), args.repeats, nb)
+    if 'wrapper' in args.cases: compare(f'fit, OptimWrapper(AdamW fused) / {hand}', baseline,
+                                        ours(partial(OptimWrapper, opt=partial(torch.optim.AdamW, fused=True))), args.repeats, nb)
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--model', choices=('mlp', 'deep'), default='mlp', help='mlp: 32-64-1; deep: 50 x (Linear + LayerNorm)')
     p.add_argument('--loader', choices=('torch', 'tensor'), default='torch')
     p.add_argument('--repeats', type=int, default=15)
-    p.add_argument('--cases', default='wrapper,sgd,metric', help='comma-separated: wrapper, sgd, metric')
+    p.add_argument('--cases', default=None, help='comma-separated: wrapper, sgd, metric (mlp; all by default); '
+                   'default, wrapper (deep; default only by default)')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--n-train', type=int, default=N_TRAIN, help='training rows')
     p.add_argument('--n-valid', type=int, default=N_VALID, help='validation rows')
@@ -130,13 +162,18 @@ def main(argv=None):
     from learnlib.data import DataLoaders
     from learnlib.optimizer import OptimWrapper, SGD
     from learnlib.metrics import mse
-    train, valid = make_data(args.n_train, args.n_valid)
-    cases = args.cases.split(',')
+    deep = args.model == 'deep'
+    args.cases = (args.cases or ('default' if deep else 'wrapper,sgd,metric')).split(',')
+    known = ('default', 'wrapper') if deep else ('wrapper', 'sgd', 'metric')
+    bad = [c for c in args.cases if c not in known]
+    if bad: sys.exit(f"Unknown case for --model {args.model}. Received: {', '.join(bad)}. Cases: {', '.join(known)}.")
+    n_features = (DEEP_WIDTH, DEEP_WIDTH) if deep else (32, 1)
+    train, valid = make_data(args.n_train, args.n_valid, n_in=n_features[0], n_out=n_features[1])
     nb = n_batches(args.n_train, args.n_valid)
-    wrapper = partial(OptimWrapper, opt=torch.optim.SGD)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.repeats} repeats, loader={args.loader}, "
-          f"clock={'wall' if args.wall else 'process CPU time'}")
-
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {args.repeats} repeats, model={args.model}, "
+          f"loader={args.loader}, clock={'wall' if args.wall else 'process CPU time'}")
+    if deep: return deep_main(args, train, valid, nb)
+    cases, wrapper = args.cases, partial(OptimWrapper, opt=torch.optim.SGD)
     if args.loader == 'torch':
         def baseline(): plain_fit(make_model(), *torch_loaders(train, valid))
         def ours(opt_func, metrics=None): return lambda: learnlib_fit(DataLoaders(*torch_loaders(train, valid)),

@@ -181,9 +181,8 @@ class ProgressCallback(Callback):
 
     def after_batch(self):
         learn, now = self.learn, time.perf_counter()
-        last = learn.iter+1 == learn.n_iter
-        if not last and now - self._last < self.refresh: return
-        self._last = now
+        if now < self._next and learn.iter+1 != learn.n_iter: return   # most batches: not the time to refresh
+        self._next = now + self.refresh
         if learn.training and getattr(learn, 'smooth_loss', None) is not None:
             self.pbar.comment = f'{float(learn.smooth_loss):.4f}'
         self.pbar.update(learn.iter+1)
@@ -200,7 +199,7 @@ def _launch_pbar(self:ProgressCallback):
     from fastprogress.fastprogress import progress_bar
     self.pbar = progress_bar(range(self.learn.n_iter), parent=getattr(self, 'mbar', None), leave=False)
     self.pbar.update(0)
-    self._last = time.perf_counter()
+    self._next = time.perf_counter() + self.refresh   # when the bar refreshes next
 
 @patch
 def _end_pbar(self:ProgressCallback):

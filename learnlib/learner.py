@@ -297,16 +297,20 @@ def _model_device(model:nn.Module) -> torch.device:
 @patch
 def _with_events(self:Learner, f, part:str, cancel_exc, final=None):
     before, after_cancel, after = _parts[part]
-    try: self(before); f()
+    try:
+        if self._handlers[before]: self(before)   # an event that no callback handles is not fired: a lookup only
+        f()
     except cancel_exc: self(after_cancel)
-    self(after)
+    if self._handlers[after]: self(after)
     if final is not None: final()
+
+Learner._n_inp = None   # `dls.n_inp`, read once per pass by `all_batches` (None: the inputs are all but the last)
 
 @patch
 def _split(self:Learner, b):
     "Split batch `b` into the inputs `xb` and the targets `yb` (the last element, unless `dls.n_inp` says otherwise)."
     if not isinstance(b, (tuple, list)): b = (b,)
-    n_inp = getattr(self.dls, 'n_inp', None) or (1 if len(b) == 1 else len(b)-1)
+    n_inp = self._n_inp or (1 if len(b) == 1 else len(b)-1)
     self.xb, self.yb = tuple(b[:n_inp]), tuple(b[n_inp:])
 
 def _to(o, device:torch.device):
@@ -319,7 +323,7 @@ def _batch_to(b, # a batch: usually a tuple or list of tensors
               device:torch.device): # where the model is
     "Move batch `b` to `device`: each element of a tuple or list (the result is a tuple), else `b` as a whole."
     if not isinstance(b, (tuple, list)): return _to(b, device)
-    return tuple([_to(o, device) for o in b])
+    return tuple([o if isinstance(o, Tensor) and o.device == device else _to(o, device) for o in b])
 
 # %% ../nbs/08_learner.ipynb #562c61db
 @patch
@@ -328,25 +332,26 @@ def one_batch(self:Learner, i:int, # index of the batch in the epoch
     "Run one batch: move it to the model's device, split it, then predict, compute the loss and (training) step."
     self.iter = i
     self._split(_batch_to(b, self._batch_device or _model_device(self.model)))
-    try: self('before_batch'); self._do_one_batch()
+    try:
+        if self._handlers['before_batch']: self('before_batch')   # events no callback handles are not fired
+        self._do_one_batch()
     except CancelBatchException: self('after_cancel_batch')
     if self.training:
         self.train_iter += 1
         self.pct_train = (self.epoch + (i+1)/self.n_iter)/self.n_epoch
-    self('after_batch')
+    if self._handlers['after_batch']: self('after_batch')
 
 @patch
 def _do_one_batch(self:Learner):
     self.pred = self._forward_model(*self.xb)
-    self('after_pred')
+    if self._handlers['after_pred']: self('after_pred')
     if self.yb:
         if self._first_batch: self._first_batch_loss()
         else: self.loss_grad = self.loss_func(self.pred, *self.yb)
         loss = self.loss_grad
         self.loss = loss.detach() if loss.requires_grad else loss  # a validation loss has no graph to detach
-    self('after_loss')
-    if not self.training or not self.yb: return
-    self._do_grad_opt()
+    if self._handlers['after_loss']: self('after_loss')
+    if self.training and self.yb: self._do_grad_opt()
 
 @patch
 def _do_grad_opt(self:Learner):
@@ -420,6 +425,7 @@ def all_batches(self:Learner):
     wrapper = self.model_wrapper if self.training else None
     self._forward_model = self.model if wrapper is None else wrapper
     self._batch_device, self._first_batch = _model_device(self.model), True
+    self._n_inp = getattr(self.dls, 'n_inp', None)
     try:
         for i,b in enumerate(self.dl, start): self.one_batch(i, b)
     finally: self._batch_device, self._forward_model = None, self.model   # keep no wrapper beyond the pass
@@ -567,7 +573,8 @@ def _lr_reader(opt):
     "A function returning the learning rate of the last parameter group of `opt`, cheap enough to call every batch."
     # `OptimWrapper.hypers` builds new dicts at each call; torch's own group holds the same number under 'lr'
     if isinstance(opt, OptimWrapper) and opt.bwd_map.get('lr') == [('lr', None)]:
-        return lambda: opt.param_groups[-1]['lr']
+        torch_opt = opt.opt
+        return lambda: torch_opt.param_groups[-1]['lr']
     return lambda: opt.hypers[-1]['lr']
 
 # %% ../nbs/08_learner.ipynb #ab8b4176
@@ -792,7 +799,7 @@ def plot_lr_find(self:Recorder, skip_end:int=5, # number of last points not draw
 
 # %% ../nbs/08_learner.ipynb #eaa6f01e
 _pass_state = ('fitting', 'trial_fit', 'training', 'dl', 'n_iter', 'iter', 'start_iter', 'xb', 'yb', 'pred', 'loss',
-               'loss_grad', '_first_batch', '_batch_device', '_forward_model')
+               'loss_grad', '_first_batch', '_batch_device', '_forward_model', '_n_inp')
 
 @patch
 @contextmanager

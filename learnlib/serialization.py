@@ -206,14 +206,24 @@ def _short_list(keys, n:int=8) -> str:
     keys = list(keys)
     return ', '.join(map(repr, keys[:n])) + (f' and {len(keys)-n} more' if len(keys) > n else '')
 
+_wrapper_prefixes = ('module.', '_orig_mod.')   # of `DistributedDataParallel`/`DataParallel`, and of `torch.compile`
+
+def _without_wrapper_prefixes(state:dict, own:dict) -> dict:
+    "`state` without the key prefixes that model wrappers add, when the keys of the plain model (`own`) have none."
+    while state and own:
+        p = next((p for p in _wrapper_prefixes if all(k.startswith(p) for k in state)
+                  and not any(k.startswith(p) for k in own)), None)
+        if p is None: break
+        state = {k[len(p):]: v for k, v in state.items()}
+    return state
+
 def _match_model_state(file, model:nn.Module, state, strict:bool) -> dict:
     "The entries of `state` to load into `model`, after checking keys and shapes (raises or warns on mismatch)."
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise LoadError(file, f"does not hold a model state dict. Received: {type(state).__name__}. "
                         "Pass a file written by `save_model`, `Learner.save` or `torch.save(model.state_dict())`.")
     own = model.state_dict()
-    if state and own and all(k.startswith('module.') for k in state) and not any(k.startswith('module.') for k in own):
-        state = {k[len('module.'):]: v for k, v in state.items()}   # saved from a DistributedDataParallel model
+    state = _without_wrapper_prefixes(state, own)   # saved by hand from a DDP or compiled model
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     bad_shape = [k for k in own if k in state and isinstance(own[k], Tensor)

@@ -22,9 +22,9 @@ from .serialization import atomic_write
 from .learner import Learner, _model_device
 
 # %% auto #0
-__all__ = ['AMPMode', 'MixedPrecision', 'GradientAccumulation', 'GradientClip', 'set_bn_eval', 'BnFreeze', 'ShortEpochCallback',
-           'TerminateOnNaNCallback', 'TrackerCallback', 'EarlyStoppingCallback', 'SaveModelCallback',
-           'ReduceLROnPlateau', 'CSVLogger', 'ShowGraphCallback']
+__all__ = ['AMPMode', 'MixedPrecision', 'CompileModel', 'GradientAccumulation', 'GradientClip', 'set_bn_eval', 'BnFreeze',
+           'ShortEpochCallback', 'TerminateOnNaNCallback', 'TrackerCallback', 'EarlyStoppingCallback',
+           'SaveModelCallback', 'ReduceLROnPlateau', 'CSVLogger', 'ShowGraphCallback']
 
 # %% ../nbs/10_training.ipynb #e8ea8fd8
 def _print_main(msg:str):
@@ -174,6 +174,35 @@ def to_bf16(self:Learner):
 def to_fp32(self:Learner):
     "Train in float32: remove any `MixedPrecision` callback."
     return self.remove_cb(MixedPrecision)
+
+# %% ../nbs/10_training.ipynb #c068cd02
+class CompileModel(Callback):
+    "Train through `torch.compile`: the training batches call the compiled model (or DDP wrapper); the model stays plain."
+    def __init__(self, **compile_kwargs): # passed to `torch.compile`: `backend`, `mode`, `dynamic`, `fullgraph` ...
+        self.compile_kwargs = compile_kwargs
+        self.compiled, self._previous = None, None   # during a fit: the compiled module, and the wrapper it replaced
+
+    def before_fit(self):
+        learn = self.learn
+        if not learn.fitting or self.compiled is not None: return   # `validate`, `get_preds`: nothing trains
+        source = learn.model if learn.model_wrapper is None else learn.model_wrapper
+        self._previous, self.compiled = learn.model_wrapper, torch.compile(source, **self.compile_kwargs)
+        learn.model_wrapper = self.compiled
+
+    def after_fit(self):
+        if self.learn.fitting: self._give_back()   # not the `after_fit` of a `validate` inside the fit
+    def cleanup(self): self._give_back()
+
+    def _give_back(self):
+        "Put back the model wrapper this callback replaced."
+        if self.compiled is not None and self.learn.model_wrapper is self.compiled: self.learn.model_wrapper = self._previous
+        self.compiled, self._previous = None, None
+
+@patch
+def compile(self:Learner, **kwargs): # passed to `torch.compile` (`backend`, `mode`, `dynamic`, `fullgraph` ...)
+    "Train through `torch.compile(model, **kwargs)` from the next fit on (adds `CompileModel`, replacing one there)."
+    self.remove_cb(CompileModel)
+    return self.add_cb(CompileModel(**kwargs))
 
 # %% ../nbs/10_training.ipynb #a5eddc15
 class GradientAccumulation(Callback):

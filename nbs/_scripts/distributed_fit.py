@@ -153,11 +153,45 @@ def run4(**kwargs):
 res['nan_train'] = run4(at=5)
 res['nan_valid'] = run4(valid_at=2)
 
+# Part 5: compiled models in a distributed fit (the `aot_eager` backend, quick to compile): through `CompileModel`,
+# which compiles the DDP wrapper, and a model given to the learner already compiled (then DDP wraps it)
+def chain(m):
+    "The class names of `m` and of the modules it wraps (torch.compile's and DDP's wrappers), outermost first."
+    res = []
+    while m is not None:
+        res.append(type(m).__name__)
+        m = m._orig_mod if res[-1] == 'OptimizedModule' else m.module if res[-1] == 'DistributedDataParallel' else None
+    return res
+
+class SeeWrapper(Callback):
+    "The modules the loop calls in training."
+    def before_batch(self):
+        wrapper = self.learn.model_wrapper
+        if self.training: self.kind = chain(self.learn.model if wrapper is None else wrapper)
+
+def run5(how):
+    "Weights (gathered from every process) and predictions after a fit of one epoch, the model compiled `how`."
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+    if how == 'by_hand': model = torch.compile(model, backend='aot_eager')
+    see = SeeWrapper()
+    cbs = [see] + ([CompileModel(backend='aot_eager')] if how == 'callback' else [])
+    learn = Learner(dls, model, nn.MSELoss(), lr=1e-2, cbs=cbs)
+    with learn.distrib_ctx(seed=5), learn.no_bar(), learn.no_logging():
+        learn.fit(1)
+        preds = learn.get_preds()[0]
+        weights = gather_objects(unwrap_model(learn.model).state_dict())
+    return {'weights': weights, 'preds': preds, 'kind': see.kind, 'after': learn.model_wrapper is None}
+
+compiled = {how: run5(how) for how in ('plain', 'callback', 'by_hand')}
+res['compiled'] = {how: {k: v for k, v in r.items() if k in ('kind', 'after')} for how, r in compiled.items()}
+
 if rank_distrib() == 0:
     learn.model.eval()
     with torch.no_grad(): exact = learn.model(xv)
     res['exact'] = [F.mse_loss(exact, yv).item(), mae(exact, yv).item(), rmse(exact, yv)]
     res['predict'] = [predicted.item(), exact[3].item()]
     torch.save(dict(preds=preds, targs=targs, inps=inps, preds2=preds2, targs2=targs2, losses=losses, exact=exact,
-                    xv=xv, yv=yv, weights=weights, weights2=weights2), out/'tensors.pt')
+                    xv=xv, yv=yv, weights=weights, weights2=weights2,
+                    compiled={how: {'weights': r['weights'], 'preds': r['preds']} for how, r in compiled.items()}), out/'tensors.pt')
     (out/'results.json').write_text(json.dumps(res))
