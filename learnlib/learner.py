@@ -331,7 +331,12 @@ def one_batch(self:Learner, i:int, # index of the batch in the epoch
               b): # the batch: a tuple (or list) of inputs then targets
     "Run one batch: move it to the model's device, split it, then predict, compute the loss and (training) step."
     self.iter = i
-    self._split(_batch_to(b, self._batch_device or _model_device(self.model)))
+    device = self._batch_device or _model_device(self.model)
+    if (type(b) is tuple or type(b) is list) and len(b) == 2 and self._n_inp is None:   # (inputs, targets): split here
+        x, y = b
+        self.xb = (x if isinstance(x, Tensor) and x.device == device else _to(x, device),)
+        self.yb = (y if isinstance(y, Tensor) and y.device == device else _to(y, device),)
+    else: self._split(_batch_to(b, device))
     try:
         if self._handlers['before_batch']: self('before_batch')   # events no callback handles are not fired
         self._do_one_batch()
@@ -356,8 +361,15 @@ def _do_one_batch(self:Learner):
 @patch
 def _do_grad_opt(self:Learner):
     if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
-    self._with_events(self._backward, 'backward', CancelBackwardException)
-    self._with_events(self._step, 'step', CancelStepException)
+    h = self._handlers
+    if h['before_backward'] or h['after_backward']: self._with_events(self._backward, 'backward', CancelBackwardException)
+    else:   # no callback takes part (the usual case): the same, without firing events that nothing handles
+        try: self._backward()
+        except CancelBackwardException: self('after_cancel_backward')
+    if h['before_step'] or h['after_step']: self._with_events(self._step, 'step', CancelStepException)
+    else:
+        try: self._step()
+        except CancelStepException: self('after_cancel_step')
     self.opt.zero_grad()
 
 @patch

@@ -116,7 +116,9 @@ def _as_float_tensor(v) -> Tensor:
     "`v` (a tensor or a number) as a detached tensor of at least float32 precision, on its device."
     if not isinstance(v, Tensor): v = torch.as_tensor(v)
     if v.requires_grad: v = v.detach()  # a loss or metric is usually detached already: then this costs nothing
-    return v if v.dtype in (torch.float32, torch.float64) else v.float()
+    return v if v.dtype in _float_dtypes else v.float()
+
+_float_dtypes = (torch.float32, torch.float64)   # what losses and metrics keep (others become float32)
 
 def _accumulate_mean(metric, v, yb) -> None:
     "Add `v`, a batch's mean (weighted by the batch size) or one value per item, to `metric.total` and `metric.count`."
@@ -188,8 +190,10 @@ class AvgSmoothLoss(Metric):
     def combine_processes(self, gather:Callable|None=None):
         "Nothing: the smoothed training loss stays this process's own (it is only shown, never reported as exact)."
     def accumulate(self, learn):
-        loss = _as_float_tensor(learn.loss)
-        if loss.ndim: loss = loss.mean()  # per-item losses
+        loss = learn.loss
+        if type(loss) is not Tensor or loss.ndim or loss.requires_grad or loss.dtype not in _float_dtypes:
+            loss = _as_float_tensor(loss)   # the usual loss, a detached float scalar, skips this call (every batch)
+            if loss.ndim: loss = loss.mean()  # per-item losses
         self.count += 1
         # `val` is kept debiased: moving it towards the new loss by `(1-beta)/(1-beta**count)` is the same as
         # updating the raw average then dividing by `1-beta**count`, in one operation instead of three
