@@ -358,6 +358,7 @@ def _do_one_batch(self:Learner):
     if self._handlers['after_loss']: self('after_loss')
     if self.training and self.yb: self._do_grad_opt()
 
+# %% ../nbs/08_learner.ipynb #6e666724
 @patch
 def _do_grad_opt(self:Learner):
     if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
