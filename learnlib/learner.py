@@ -323,7 +323,7 @@ def _batch_to(b, # a batch: usually a tuple or list of tensors
               device:torch.device): # where the model is
     "Move batch `b` to `device`: each element of a tuple or list (the result is a tuple), else `b` as a whole."
     if not isinstance(b, (tuple, list)): return _to(b, device)
-    return tuple([o if isinstance(o, Tensor) and o.device == device else _to(o, device) for o in b])
+    return tuple([_to(o, device) for o in b])
 
 # %% ../nbs/08_learner.ipynb #562c61db
 @patch
@@ -333,9 +333,7 @@ def one_batch(self:Learner, i:int, # index of the batch in the epoch
     self.iter = i
     device = self._batch_device or _model_device(self.model)
     if (type(b) is tuple or type(b) is list) and len(b) == 2 and self._n_inp is None:   # (inputs, targets): split here
-        x, y = b
-        self.xb = (x if isinstance(x, Tensor) and x.device == device else _to(x, device),)
-        self.yb = (y if isinstance(y, Tensor) and y.device == device else _to(y, device),)
+        self.xb, self.yb = (_to(b[0], device),), (_to(b[1], device),)
     else: self._split(_batch_to(b, device))
     try:
         if self._handlers['before_batch']: self('before_batch')   # events no callback handles are not fired
@@ -362,15 +360,8 @@ def _do_one_batch(self:Learner):
 @patch
 def _do_grad_opt(self:Learner):
     if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
-    h = self._handlers
-    if h['before_backward'] or h['after_backward']: self._with_events(self._backward, 'backward', CancelBackwardException)
-    else:   # no callback takes part (the usual case): the same, without firing events that nothing handles
-        try: self._backward()
-        except CancelBackwardException: self('after_cancel_backward')
-    if h['before_step'] or h['after_step']: self._with_events(self._step, 'step', CancelStepException)
-    else:
-        try: self._step()
-        except CancelStepException: self('after_cancel_step')
+    self._with_events(self._backward, 'backward', CancelBackwardException)   # events nothing handles are not fired
+    self._with_events(self._step, 'step', CancelStepException)
     self.opt.zero_grad()
 
 @patch
