@@ -51,7 +51,11 @@ class TensorLoader:
 
 def _batches(ts:list, bs:int, n:int):
     "The first `n` batches of `bs` rows of the tensors `ts`, as tuples of views, made one at a time."
-    for i in range(0, n*bs, bs): yield tuple(t[i:i+bs] for t in ts)
+    if len(ts) == 2:   # inputs and targets, the usual case: two slices, without building a generator per batch
+        x, y = ts
+        for i in range(0, n*bs, bs): yield x[i:i+bs], y[i:i+bs]
+    else:
+        for i in range(0, n*bs, bs): yield tuple(t[i:i+bs] for t in ts)
 
 # %% ../nbs/01_data.ipynb #4a468e94
 class DataLoaders:

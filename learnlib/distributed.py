@@ -18,7 +18,7 @@ from torch.utils.data import (DataLoader, IterableDataset, RandomSampler, Sequen
                               DistributedSampler)
 from fastcore.basics import noop, patch
 from .core import (rank_distrib, num_distrib, is_distributed, to_detach as _to_detach, replacing_yield, defaults,
-                           apply_to_tensors, to_device, is_sharded, layout_like)
+                           apply_to_tensors, is_sharded, layout_like)
 from .data import TensorLoader
 from .callbacks import Callback, GatherPredsCallback, ProgressCallback
 from .metrics import Metric, gather_objects
@@ -558,7 +558,7 @@ def _even_out_forwards(self:FSDPCallback):
     xb, learn = self._spare, self.learn
     if xb is None:   # this process had no batch: one of the whole loader
         kept, device = (learn.xb, learn.yb), next(self.ddp_model.parameters()).device
-        learn._split(to_device(next(iter(learn.dl.base)), device))
+        learn._take_batch(next(iter(learn.dl.base)), device)
         xb, (learn.xb, learn.yb) = learn.xb, kept
     one = apply_to_tensors(lambda t: t[:1], xb)
     with torch.no_grad():

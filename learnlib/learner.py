@@ -306,24 +306,24 @@ def _with_events(self:Learner, f, part:str, cancel_exc, final=None):
 
 Learner._n_inp = None   # `dls.n_inp`, read once per pass by `all_batches` (None: the inputs are all but the last)
 
-@patch
-def _split(self:Learner, b):
-    "Split batch `b` into the inputs `xb` and the targets `yb` (the last element, unless `dls.n_inp` says otherwise)."
-    if not isinstance(b, (tuple, list)): b = (b,)
-    n_inp = self._n_inp or (1 if len(b) == 1 else len(b)-1)
-    self.xb, self.yb = tuple(b[:n_inp]), tuple(b[n_inp:])
-
 def _to(o, device:torch.device):
     "`o` (a tensor or a nested structure) on `device`; a tensor already there is returned as it is."
     if not isinstance(o, Tensor): return to_device(o, device, non_blocking=device.type == 'cuda')
     if o.device == device: return o  # checking costs less than calling `to`
     return o.to(device, non_blocking=device.type == 'cuda')
 
-def _batch_to(b, # a batch: usually a tuple or list of tensors
-              device:torch.device): # where the model is
-    "Move batch `b` to `device`: each element of a tuple or list (the result is a tuple), else `b` as a whole."
-    if not isinstance(b, (tuple, list)): return _to(b, device)
-    return tuple([_to(o, device) for o in b])
+@patch
+def _take_batch(self:Learner, b, # the batch: usually a tuple or list of tensors, inputs then targets
+                device:torch.device): # where the model is
+    "Move batch `b` to `device` and split it into the inputs `xb` and the targets `yb` (the last element by default)."
+    if (type(b) is tuple or type(b) is list) and len(b) == 2 and self._n_inp is None:   # (inputs, targets)
+        x, y = b   # the usual batch, every batch: a tensor already on the device is checked here, without a call
+        self.xb = (x if type(x) is Tensor and x.device == device else _to(x, device),)
+        self.yb = (y if type(y) is Tensor and y.device == device else _to(y, device),)
+        return
+    b = [_to(o, device) for o in b] if isinstance(b, (tuple, list)) else [_to(b, device)]
+    n_inp = self._n_inp or (1 if len(b) == 1 else len(b)-1)   # `dls.n_inp` says how many are inputs
+    self.xb, self.yb = tuple(b[:n_inp]), tuple(b[n_inp:])
 
 # %% ../nbs/08_learner.ipynb #562c61db
 @patch
@@ -331,10 +331,7 @@ def one_batch(self:Learner, i:int, # index of the batch in the epoch
               b): # the batch: a tuple (or list) of inputs then targets
     "Run one batch: move it to the model's device, split it, then predict, compute the loss and (training) step."
     self.iter = i
-    device = self._batch_device or _model_device(self.model)
-    if (type(b) is tuple or type(b) is list) and len(b) == 2 and self._n_inp is None:   # (inputs, targets): split here
-        self.xb, self.yb = (_to(b[0], device),), (_to(b[1], device),)
-    else: self._split(_batch_to(b, device))
+    self._take_batch(b, self._batch_device or _model_device(self.model))
     try:
         if self._handlers['before_batch']: self('before_batch')   # events no callback handles are not fired
         self._do_one_batch()
@@ -360,8 +357,17 @@ def _do_one_batch(self:Learner):
 @patch
 def _do_grad_opt(self:Learner):
     if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
-    self._with_events(self._backward, 'backward', CancelBackwardException)   # events nothing handles are not fired
-    self._with_events(self._step, 'step', CancelStepException)
+    handlers = self._handlers   # `_with_events` written out: each layer of calls costs about 1 us, every batch
+    try:
+        if handlers['before_backward']: self('before_backward')   # events nothing handles are not fired
+        self._backward()
+    except CancelBackwardException: self('after_cancel_backward')
+    if handlers['after_backward']: self('after_backward')
+    try:
+        if handlers['before_step']: self('before_step')
+        self._step()
+    except CancelStepException: self('after_cancel_step')
+    if handlers['after_step']: self('after_step')
     self.opt.zero_grad()
 
 @patch
@@ -582,8 +588,6 @@ def _lr_reader(opt):
     return lambda: opt.hypers[-1]['lr']
 
 # %% ../nbs/08_learner.ipynb #ab8b4176
-_chunk = 256   # the smoothed losses are kept as tensors until read, stacked this many at a time
-
 class Recorder(Callback):
     "Compute losses and metrics, keep the history of a fit and log one row per epoch."
     order = 50
@@ -595,9 +599,8 @@ class Recorder(Callback):
                  valid_metrics:bool=True, # compute the loss and metrics on the validation set
                  beta:float=0.98): # weight of the moving average that smooths the training loss
         self.add_time, self.train_metrics, self.valid_metrics = add_time, train_metrics, valid_metrics
-        self.loss, self.smooth_loss = AvgLoss(), AvgSmoothLoss(beta=beta)
-        self.lrs, self.iters, self.losses, self.values, self._pending, self.hps = [], [], [], [], [], {}
-        self._chunks = []   # the smoothed losses not read yet, stacked `_chunk` at a time (on the device)
+        self.loss, self.smooth_loss = AvgLoss(), AvgSmoothLoss(beta=beta, history=True)   # it keeps `losses`
+        self.lrs, self.iters, self.values, self.hps = [], [], [], {}
         self.metric_names = []
 
     def before_fit(self):
@@ -608,9 +611,17 @@ class Recorder(Callback):
         else: names = ['train_loss'] + names
         self.metric_names = ['epoch'] + names + (['time'] if self.add_time else [])
         if self.learn.fitting:  # `validate` and `get_preds` keep the history of the last fit
-            self.lrs, self.iters, self.losses, self.values, self._pending, self._chunks = [], [], [], [], [], []
+            self.lrs, self.iters, self.losses, self.values = [], [], [], []
             self.hps = {}  # filled by schedulers (`learnlib.schedule.ParamScheduler`)
             self.smooth_loss.reset()
+
+    @property
+    def losses(self) -> list:
+        "The smoothed training loss after every batch of the fit (the batches since the last read are folded in)."
+        self.smooth_loss.fold()
+        return self.smooth_loss.history
+    @losses.setter
+    def losses(self, values:list): self.smooth_loss.history = list(values)
 
     def before_epoch(self):
         self.cancel_train = self.cancel_valid = False
@@ -637,26 +648,21 @@ def after_batch(self:Recorder):
         except Exception as e: _add_note(e, f"(raised by metric `{m.name}` while accumulating a batch)"); raise
     if not learn.training: return
     self.lrs.append(self._read_lr())
-    learn.smooth_loss = self.smooth_loss.tensor_value  # a tensor: reading it as a number would sync the device
-    self._pending.append(learn.smooth_loss)
-    if len(self._pending) == _chunk: self._chunks.append(torch.stack(self._pending)); self._pending = []   # no sync
-
-@patch
-def _flush(self:Recorder):
-    "Turn the smoothed losses recorded as tensors into Python numbers (one device sync)."
-    parts = self._chunks + ([torch.stack(self._pending)] if self._pending else [])
-    if parts: self.losses += torch.cat(parts).tolist()
-    self._chunks, self._pending = [], []
 
 @patch(as_prop=True)
 def _train_mets(self:Recorder) -> list: return [self.smooth_loss] + (self.learn.metrics if self.train_metrics else [])
 @patch(as_prop=True)
 def _valid_mets(self:Recorder) -> list: return [self.loss] + self.learn.metrics if self.valid_metrics else []
 
+@patch(as_prop=True)
+def smooth_loss(self:Learner) -> Tensor|None:
+    "The Recorder's smoothed training loss, as a tensor (reading it reads the device), or None before any batch."
+    recorder = self.__dict__.get('recorder')
+    return None if recorder is None else recorder.smooth_loss.tensor_value
+
 # %% ../nbs/08_learner.ipynb #56a71119
 @patch
 def after_train(self:Recorder):
-    self._flush()
     self.log += _phase_values(self._train_mets, self.cancel_train)
 @patch
 def after_validate(self:Recorder): self.log += _phase_values(self._valid_mets, self.cancel_valid)
@@ -678,7 +684,7 @@ def after_epoch(self:Recorder):
 
 @patch
 def after_fit(self:Recorder):
-    self._flush()
+    self.smooth_loss.fold()   # the history is numbers once the fit is over
     self.__dict__.pop('_read_lr', None)   # the reader of this fit's optimizer (a distributed one may be gone after it)
 
 # %% ../nbs/08_learner.ipynb #cf03ef98
@@ -704,7 +710,6 @@ def no_mbar(self:Learner):
 @patch
 def state_dict(self:Recorder) -> dict:
     "The history, the row of the epoch under way, the smoothed loss, the metrics' running states and the last row."
-    self._flush()
     mets = self.learn.metrics if self.learn is not None else []
     final = getattr(self.learn, 'final_record', None) if self.learn is not None else None
     return {'row': {'log': list(getattr(self, 'log', [])), 'cancel': [self.cancel_train, self.cancel_valid],
@@ -726,14 +731,11 @@ def load_state_dict(self:Recorder, sd:dict): # a dict from `Recorder.state_dict`
     self.log, (self.cancel_train, self.cancel_valid), self._epoch_start = list(row['log']), row['cancel'], row['start']
     self.lrs, self.iters, self.losses = list(sd['lrs']), list(sd['iters']), list(sd['losses'])
     self.values, self.metric_names = [list(v) for v in sd['values']], list(sd['metric_names'])
-    self._pending, self._chunks = [], []
     self.hps.clear(); self.hps.update({k: list(v) for k, v in sd['hps'].items()})   # in place: schedulers hold it
     for m, s in zip([self.smooth_loss, self.loss, *mets], [sd['smooth_loss'], sd['loss'], *sd['metrics']]):
         m.reset()   # every attribute of its running state exists, then takes the saved value
         m.load_state_dict(s)
-    if self.learn is None: return
-    if sd['final_record'] is not None: self.learn.final_record = list(sd['final_record'])
-    if self.smooth_loss.count: self.learn.smooth_loss = self.smooth_loss.tensor_value
+    if self.learn is not None and sd['final_record'] is not None: self.learn.final_record = list(sd['final_record'])
 
 # %% ../nbs/08_learner.ipynb #71de53e5
 def _pyplot(what:str): return import_optional('matplotlib.pyplot', what)

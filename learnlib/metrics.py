@@ -179,31 +179,65 @@ class AvgLoss(Metric):
     def value(self) -> float|None: return _to_python(self.tensor_value)
 
 # %% ../nbs/05_metrics.ipynb #d3c7e0c8
+_fold_chunk = 256   # losses waiting to be folded are stacked this many at a time (fewer small tensors to keep)
+
 class AvgSmoothLoss(Metric):
     "Exponential moving average of `learn.loss` with weight `beta`, debiased as `ema/(1-beta**count)`."
     def __init__(self,
-                 beta:float=0.98): # weight of the past: `ema = ema*beta + loss*(1-beta)`
-        self.beta = beta
+                 beta:float=0.98, # weight of the past: `ema = ema*beta + loss*(1-beta)`
+                 history:bool=False): # keep the smoothed value after every batch in `self.history`
+        self.beta, self.history = beta, [] if history else None
         self.reset()
     state_attrs = ('count', 'val')
-    def reset(self): self.count,self.val = 0,None
+    def reset(self): self.count, self.val, self._raw, self._stacked = 0, None, [], []
     def combine_processes(self, gather:Callable|None=None):
         "Nothing: the smoothed training loss stays this process's own (it is only shown, never reported as exact)."
     def accumulate(self, learn):
+        "Keep `learn.loss` as it is, unread (no work on the device, no waiting for it), until the value is read."
         loss = learn.loss
         if type(loss) is not Tensor or loss.ndim or loss.requires_grad or loss.dtype not in _float_dtypes:
             loss = _as_float_tensor(loss)   # the usual loss, a detached float scalar, skips this call (every batch)
             if loss.ndim: loss = loss.mean()  # per-item losses
         self.count += 1
-        # `val` is kept debiased: moving it towards the new loss by `(1-beta)/(1-beta**count)` is the same as
-        # updating the raw average then dividing by `1-beta**count`, in one operation instead of three
-        self.val = loss if self.val is None else torch.lerp(self.val, loss, (1-self.beta)/(1-self.beta**self.count))
-    @property
-    def tensor_value(self) -> Tensor|None:
-        "The current smoothed loss as a tensor on its device (no synchronisation), or None."
-        return self.val
-    @property
-    def value(self) -> float|None: return _to_python(self.tensor_value)
+        raw = self._raw
+        raw.append(loss)
+        if len(raw) == _fold_chunk: self._stacked.append(torch.stack(raw)); self._raw = []
+    def state_dict(self) -> dict:
+        "The count and the value, folded first."
+        self.fold()
+        return {'count': self.count, 'val': self.val}
+    def load_state_dict(self, sd:dict): # a dict from `state_dict`
+        "Restore the count and the value (a tensor in files written before the value became a number)."
+        Metric.load_state_dict(self, sd)
+        if isinstance(self.val, Tensor): self.val = self.val.item()
+        self._raw, self._stacked = [], []
+
+# %% ../nbs/05_metrics.ipynb #3b92a10e
+@patch
+def fold(self:AvgSmoothLoss):
+    "Fold the losses kept since the last read into the average, in order (one read of the device)."
+    if not (self._raw or self._stacked): return
+    parts = self._stacked + ([torch.stack(self._raw)] if self._raw else [])
+    losses = (parts[0] if len(parts) == 1 else torch.cat(parts)).tolist()
+    self._raw, self._stacked = [], []
+    val, beta, history = self.val, self.beta, self.history
+    for count, loss in enumerate(losses, self.count - len(losses) + 1):
+        # kept debiased: moving `val` towards the loss by `(1-beta)/(1-beta**count)` is the same as updating the
+        # raw average then dividing it by `1-beta**count`
+        val = loss if val is None else val + (loss - val)*((1 - beta)/(1 - beta**count))
+        if history is not None: history.append(val)
+    self.val = val
+
+@patch(as_prop=True)
+def value(self:AvgSmoothLoss) -> float|None:
+    "The current smoothed loss (the losses since the last read are folded in first), or None before any batch."
+    self.fold()
+    return self.val
+
+@patch(as_prop=True)
+def tensor_value(self:AvgSmoothLoss) -> Tensor|None:
+    "`value` as a float64 tensor on the CPU, or None (reading it reads the device, unlike other metrics)."
+    return None if self.value is None else torch.tensor(self.val, dtype=torch.float64)
 
 # %% ../nbs/05_metrics.ipynb #c41ad57c
 class Perplexity(AvgLoss):
