@@ -237,6 +237,13 @@ def _add_note(e:BaseException, msg:str):
     if hasattr(e, 'add_note'): e.add_note(msg)
     else: e.args = (f"{e.args[0] if e.args else ''}\n{msg}", *e.args[1:])
 
+def _note_callback_error(e:Exception, cb:Callback, event_name:str):
+    "Add to `e` (once, where it was raised) which callback raised it during which event."
+    if getattr(e, '_learnlib_noted', False): return
+    _add_note(e, f"(raised in callback `{type(cb).__name__}` during event `{event_name}`)")
+    try: e._learnlib_noted = True
+    except AttributeError: pass
+
 @patch
 def __call__(self:Learner, event_name:str|list): # an event name, or a list of them
     "Fire `event_name`: call the handlers of the callbacks that run now, in order."
@@ -252,12 +259,7 @@ def __call__(self:Learner, event_name:str|list): # an event name, or a list of t
         if checked and (not cb.run or (inner and not (cb.run_train if training else cb.run_valid))): continue
         try: f()
         except CancelException: raise
-        except Exception as e:
-            if not getattr(e, '_learnlib_noted', False):
-                _add_note(e, f"(raised in callback `{type(cb).__name__}` during event `{event_name}`)")
-                try: e._learnlib_noted = True
-                except AttributeError: pass
-            raise
+        except Exception as e: _note_callback_error(e, cb, event_name); raise
 
 # %% ../nbs/08_learner.ipynb #cb356737
 def _is_torch_opt_class(f) -> bool:
@@ -339,7 +341,14 @@ def one_batch(self:Learner, i:int, # index of the batch in the epoch
     if self.training:
         self.train_iter += 1
         self.pct_train = (self.epoch + (i+1)/self.n_iter)/self.n_epoch
-    if self._handlers['after_batch']: self('after_batch')
+    handlers = self._handlers['after_batch']
+    if handlers:   # `self('after_batch')` written out: the one event every batch fires, without a call more
+        training = self.training
+        for cb,f,checked in handlers:
+            if checked and (not cb.run or not (cb.run_train if training else cb.run_valid)): continue
+            try: f()
+            except CancelException: raise
+            except Exception as e: _note_callback_error(e, cb, 'after_batch'); raise
 
 @patch
 def _do_one_batch(self:Learner):
@@ -368,12 +377,15 @@ def _do_grad_opt(self:Learner):
         self._step()
     except CancelStepException: self('after_cancel_step')
     if handlers['after_step']: self('after_step')
-    self.opt.zero_grad()
+    opt = self.opt   # `OptimWrapper.zero_grad` only calls torch's: called directly, a call less every batch
+    (opt.opt if type(opt) is OptimWrapper else opt).zero_grad()
 
 @patch
 def _backward(self:Learner): self.loss_grad.backward()
 @patch
-def _step(self:Learner): self.opt.step()
+def _step(self:Learner):
+    opt = self.opt   # as `zero_grad`: torch's own `step` directly (looked up each time, as torch's schedulers patch it)
+    (opt.opt if type(opt) is OptimWrapper else opt).step()
 
 # %% ../nbs/08_learner.ipynb #bb19f396
 def _shape(o): return tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__
@@ -579,13 +591,11 @@ def _phase_values(metrics:list, cancelled:bool) -> list:
     "The values of `metrics` for a row of the results; None in their columns when their phase was cancelled."
     return [None]*len(metrics) if cancelled else [_metric_value(m) for m in metrics]
 
-def _lr_reader(opt):
-    "A function returning the learning rate of the last parameter group of `opt`, cheap enough to call every batch."
-    # `OptimWrapper.hypers` builds new dicts at each call; torch's own group holds the same number under 'lr'
-    if isinstance(opt, OptimWrapper) and opt.bwd_map.get('lr') == [('lr', None)]:
-        torch_opt = opt.opt
-        return lambda: torch_opt.param_groups[-1]['lr']
-    return lambda: opt.hypers[-1]['lr']
+def _torch_lr_source(opt) -> torch.optim.Optimizer|None:
+    "The torch optimizer of `opt` when its param groups hold the learning rate under 'lr' (an `OptimWrapper`), else None."
+    # `OptimWrapper.hypers` builds new dicts at each call; torch's own groups hold the same number, read without a call
+    if isinstance(opt, OptimWrapper) and opt.bwd_map.get('lr') == [('lr', None)]: return opt.opt
+    return None
 
 # %% ../nbs/08_learner.ipynb #ab8b4176
 class Recorder(Callback):
@@ -593,7 +603,7 @@ class Recorder(Callback):
     order = 50
     _batch_mets = ()  # the metrics `after_batch` accumulates in this phase (set by `before_train`/`before_validate`)
     cancel_train = cancel_valid = False  # whether the phase was cancelled in this epoch (reset by `before_epoch`)
-    def _read_lr(self): return self.learn.opt.hypers[-1]['lr']  # `before_train` sets a cheaper reader
+    _lr_opt = None    # torch's optimizer, to read the learning rate from (set by `before_train`), else None
     def __init__(self, add_time:bool=True, # log the duration of each epoch
                  train_metrics:bool=False, # compute the metrics on the training set too
                  valid_metrics:bool=True, # compute the loss and metrics on the validation set
@@ -631,7 +641,7 @@ class Recorder(Callback):
 # %% ../nbs/08_learner.ipynb #edbfdef5
 @patch
 def before_train(self:Recorder):
-    self._batch_mets, self._read_lr = self._train_mets, _lr_reader(self.learn.opt)  # worked out once per phase
+    self._batch_mets, self._lr_opt = self._train_mets, _torch_lr_source(self.learn.opt)  # worked out once per phase
     for m in self._batch_mets[1:]: m.reset()
 
 @patch
@@ -647,7 +657,8 @@ def after_batch(self:Recorder):
         try: m.accumulate(learn)
         except Exception as e: _add_note(e, f"(raised by metric `{m.name}` while accumulating a batch)"); raise
     if not learn.training: return
-    self.lrs.append(self._read_lr())
+    opt = self._lr_opt   # the learning rate is recorded every batch: read where it is, without a call
+    self.lrs.append(opt.param_groups[-1]['lr'] if opt is not None else learn.opt.hypers[-1]['lr'])
 
 @patch(as_prop=True)
 def _train_mets(self:Recorder) -> list: return [self.smooth_loss] + (self.learn.metrics if self.train_metrics else [])
@@ -685,7 +696,7 @@ def after_epoch(self:Recorder):
 @patch
 def after_fit(self:Recorder):
     self.smooth_loss.fold()   # the history is numbers once the fit is over
-    self.__dict__.pop('_read_lr', None)   # the reader of this fit's optimizer (a distributed one may be gone after it)
+    self.__dict__.pop('_lr_opt', None)   # this fit's torch optimizer (a distributed one may be gone after it)
 
 # %% ../nbs/08_learner.ipynb #cf03ef98
 defaults.callbacks = [TrainEvalCallback, Recorder, ProgressCallback]
