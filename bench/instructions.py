@@ -80,7 +80,7 @@ def main(argv=None):
     if bad: sys.exit(f"Unknown case. Received: {', '.join(bad)}. Cases: {', '.join(CASES)}.")
     if shutil.which('valgrind') is None: sys.exit("valgrind is not installed. Received: no `valgrind` on PATH. "
                                                   "Install it (e.g. `apt-get install valgrind`).")
-    cases += [CASES[c][1] for c in cases if CASES[c][1] and CASES[c][1] not in cases]  # their baselines
+    cases += [b for b in dict.fromkeys(CASES[c][1] for c in cases if CASES[c][1]) if b not in cases]  # their baselines, once
     with tempfile.TemporaryDirectory() as folder, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         totals = {(c, n): pool.submit(count, c, n, folder) for c in cases for n in SIZES}
         per_batch = {c: (totals[c, SIZES[1]].result() - totals[c, SIZES[0]].result())/(n_batches(SIZES[1]) - n_batches(SIZES[0]))
