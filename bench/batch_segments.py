@@ -50,17 +50,9 @@ def instrumented_one_batch(times:dict):
             if handlers['after_loss']: self('after_loss')
             if self.training and self.yb:
                 if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
-                try:
-                    if handlers['before_backward']: self('before_backward')
-                    self._backward()
-                except CancelBackwardException: self('after_cancel_backward')
-                if handlers['after_backward']: self('after_backward')
+                self._with_events(self._backward, 'backward', CancelBackwardException)
                 t4 = _clock()
-                try:
-                    if handlers['before_step']: self('before_step')
-                    self._step()
-                except CancelStepException: self('after_cancel_step')
-                if handlers['after_step']: self('after_step')
+                self._with_events(self._step, 'step', CancelStepException)
                 t5 = _clock()
                 opt = self.opt
                 (opt.opt if type(opt) is OptimWrapper else opt).zero_grad()
@@ -69,11 +61,7 @@ def instrumented_one_batch(times:dict):
         if self.training:
             self.train_iter += 1
             self.pct_train = (self.epoch + (i+1)/self.n_iter)/self.n_epoch
-        if handlers['after_batch']:
-            training = self.training
-            for cb, f, checked in handlers['after_batch']:
-                if checked and (not cb.run or not (cb.run_train if training else cb.run_valid)): continue
-                f()
+        if handlers['after_batch']: self('after_batch')
         t7 = _clock()
         if not self.training: last['end'] = None; return
         for part, a, z in zip(PARTS[1:], (t0, t1, t2, t3, t4, t5, t6, t0), (t1, t2, t3, t4, t5, t6, t7, t7)):

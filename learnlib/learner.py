@@ -237,13 +237,6 @@ def _add_note(e:BaseException, msg:str):
     if hasattr(e, 'add_note'): e.add_note(msg)
     else: e.args = (f"{e.args[0] if e.args else ''}\n{msg}", *e.args[1:])
 
-def _note_callback_error(e:Exception, cb:Callback, event_name:str):
-    "Add to `e` (once, where it was raised) which callback raised it during which event."
-    if getattr(e, '_learnlib_noted', False): return
-    _add_note(e, f"(raised in callback `{type(cb).__name__}` during event `{event_name}`)")
-    try: e._learnlib_noted = True
-    except AttributeError: pass
-
 @patch
 def __call__(self:Learner, event_name:str|list): # an event name, or a list of them
     "Fire `event_name`: call the handlers of the callbacks that run now, in order."
@@ -259,7 +252,12 @@ def __call__(self:Learner, event_name:str|list): # an event name, or a list of t
         if checked and (not cb.run or (inner and not (cb.run_train if training else cb.run_valid))): continue
         try: f()
         except CancelException: raise
-        except Exception as e: _note_callback_error(e, cb, event_name); raise
+        except Exception as e:
+            if not getattr(e, '_learnlib_noted', False):
+                _add_note(e, f"(raised in callback `{type(cb).__name__}` during event `{event_name}`)")
+                try: e._learnlib_noted = True
+                except AttributeError: pass
+            raise
 
 # %% ../nbs/08_learner.ipynb #cb356737
 def _is_torch_opt_class(f) -> bool:
@@ -319,9 +317,7 @@ def _take_batch(self:Learner, b, # the batch: usually a tuple or list of tensors
                 device:torch.device): # where the model is
     "Move batch `b` to `device` and split it into the inputs `xb` and the targets `yb` (the last element by default)."
     if (type(b) is tuple or type(b) is list) and len(b) == 2 and self._n_inp is None:   # (inputs, targets)
-        x, y = b   # the usual batch, every batch: a tensor already on the device is checked here, without a call
-        self.xb = (x if type(x) is Tensor and x.device == device else _to(x, device),)
-        self.yb = (y if type(y) is Tensor and y.device == device else _to(y, device),)
+        self.xb, self.yb = (_to(b[0], device),), (_to(b[1], device),)   # the usual batch: no list, no slicing
         return
     b = [_to(o, device) for o in b] if isinstance(b, (tuple, list)) else [_to(b, device)]
     n_inp = self._n_inp or (1 if len(b) == 1 else len(b)-1)   # `dls.n_inp` says how many are inputs
@@ -341,14 +337,7 @@ def one_batch(self:Learner, i:int, # index of the batch in the epoch
     if self.training:
         self.train_iter += 1
         self.pct_train = (self.epoch + (i+1)/self.n_iter)/self.n_epoch
-    handlers = self._handlers['after_batch']
-    if handlers:   # `self('after_batch')` written out: the one event every batch fires, without a call more
-        training = self.training
-        for cb,f,checked in handlers:
-            if checked and (not cb.run or not (cb.run_train if training else cb.run_valid)): continue
-            try: f()
-            except CancelException: raise
-            except Exception as e: _note_callback_error(e, cb, 'after_batch'); raise
+    if self._handlers['after_batch']: self('after_batch')
 
 @patch
 def _do_one_batch(self:Learner):
@@ -366,17 +355,8 @@ def _do_one_batch(self:Learner):
 @patch
 def _do_grad_opt(self:Learner):
     if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
-    handlers = self._handlers   # `_with_events` written out: each layer of calls costs about 1 us, every batch
-    try:
-        if handlers['before_backward']: self('before_backward')   # events nothing handles are not fired
-        self._backward()
-    except CancelBackwardException: self('after_cancel_backward')
-    if handlers['after_backward']: self('after_backward')
-    try:
-        if handlers['before_step']: self('before_step')
-        self._step()
-    except CancelStepException: self('after_cancel_step')
-    if handlers['after_step']: self('after_step')
+    self._with_events(self._backward, 'backward', CancelBackwardException)   # events nothing handles are not fired
+    self._with_events(self._step, 'step', CancelStepException)
     opt = self.opt   # `OptimWrapper.zero_grad` only calls torch's: called directly, a call less every batch
     (opt.opt if type(opt) is OptimWrapper else opt).zero_grad()
 

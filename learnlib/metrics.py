@@ -122,17 +122,11 @@ _float_dtypes = (torch.float32, torch.float64)   # what losses and metrics keep 
 
 def _accumulate_mean(metric, v, yb) -> None:
     "Add `v`, a batch's mean (weighted by the batch size) or one value per item, to `metric.total` and `metric.count`."
-    if (type(v) is Tensor and not v.ndim and not v.requires_grad and v.dtype in _float_dtypes and type(yb) is tuple
-            and yb and type(yb[0]) is Tensor and yb[0].ndim):   # the usual batch (every batch): one operation
-        bs, total = yb[0].shape[0], metric.total
-        metric.total = v*bs if total is None else torch.add(total, v, alpha=bs)
-        metric.count = bs if metric.count is None else metric.count + bs
-        return
     v = _as_float_tensor(v)
     if v.ndim: metric.total,metric.count = _add(metric.total, v.sum()),_add_count(metric.count, v.numel())
     else:
-        bs = find_bs(yb)
-        metric.total,metric.count = _add(metric.total, v*bs),_add_count(metric.count, bs)
+        bs, total = find_bs(yb), metric.total   # `total + v*bs` in one operation
+        metric.total,metric.count = v*bs if total is None else torch.add(total, v, alpha=bs),_add_count(metric.count, bs)
 
 def _combine_sums(metric, gather, names:tuple=('total', 'count')) -> None:
     "Replace the running sums `names` of `metric` (None before a first batch) by their sums over all processes."
