@@ -27,7 +27,6 @@ def instrumented_one_batch(times:dict):
     "A copy of `Learner.one_batch` (training part written out) that adds each part's duration to `times[part]`."
     import learnlib.learner as L
     from learnlib.callbacks import CancelBatchException, CancelBackwardException, CancelStepException
-    from learnlib.optimizer import OptimWrapper
     last = {'end': None}
     def one_batch(self, i, b):
         t0 = _clock()
@@ -54,8 +53,7 @@ def instrumented_one_batch(times:dict):
                 t4 = _clock()
                 self._with_events(self._step, 'step', CancelStepException)
                 t5 = _clock()
-                opt = self.opt
-                (opt.opt if type(opt) is OptimWrapper else opt).zero_grad()
+                self.opt.zero_grad()
                 t6 = _clock()
         except CancelBatchException: self('after_cancel_batch')
         if self.training:

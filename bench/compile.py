@@ -62,7 +62,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     from learnlib.data import DataLoaders
     from learnlib.optimizer import OptimWrapper
-    import learnlib.training   # adds `Learner.compile`
+    import learnlib.training   # noqa: F401 (adds `Learner.compile`)
     n_train, n_valid, repeats = (256, 64, 1) if args.smoke else (N_TRAIN, N_VALID, args.repeats)
     train, valid = make_images(n_train, n_valid)
     kwargs = {'backend': args.backend} | ({'mode': args.mode} if args.mode else {})

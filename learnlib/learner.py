@@ -357,15 +357,12 @@ def _do_grad_opt(self:Learner):
     if self.loss_grad.ndim and self.loss_grad.numel() != 1: self._loss_not_scalar()
     self._with_events(self._backward, 'backward', CancelBackwardException)   # events nothing handles are not fired
     self._with_events(self._step, 'step', CancelStepException)
-    opt = self.opt   # `OptimWrapper.zero_grad` only calls torch's: called directly, a call less every batch
-    (opt.opt if type(opt) is OptimWrapper else opt).zero_grad()
+    self.opt.zero_grad()
 
 @patch
 def _backward(self:Learner): self.loss_grad.backward()
 @patch
-def _step(self:Learner):
-    opt = self.opt   # as `zero_grad`: torch's own `step` directly (looked up each time, as torch's schedulers patch it)
-    (opt.opt if type(opt) is OptimWrapper else opt).step()
+def _step(self:Learner): self.opt.step()
 
 # %% ../nbs/08_learner.ipynb #bb19f396
 def _shape(o): return tuple(o.shape) if isinstance(o, Tensor) else type(o).__name__

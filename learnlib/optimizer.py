@@ -1016,6 +1016,14 @@ def _checked_torch_state(sd, # a torch optimizer state dict
              for i, st in sd['state'].items()}
     return {**sd, 'state': state}
 
+# %% ../nbs/02_optimizer.ipynb #a4fe2cb8
+_torch_zero_grad = torch.optim.Optimizer.zero_grad
+_profiler_enabled = getattr(getattr(torch._C, '_autograd', None), '_profiler_enabled', lambda: True)  # unknown: assume on
+
+def _plain_zero_grad(opt) -> bool:
+    "Whether `opt.zero_grad()` would only set the gradients to None: torch's own method, unchanged, and no profiler on."
+    return type(opt).zero_grad is _torch_zero_grad and 'zero_grad' not in vars(opt) and not _profiler_enabled()
+
 # %% ../nbs/02_optimizer.ipynb #16384728
 class OptimWrapper(BaseOptimizer):
     "Any `torch.optim` optimizer behind the interface of `Optimizer`, with fastai's hyper-parameter names."
@@ -1045,8 +1053,10 @@ class OptimWrapper(BaseOptimizer):
         return self.opt.param_groups
 
     def zero_grad(self, set_to_none:bool=True): # False: fill gradients with zeros instead
-        "Torch's `zero_grad`: set the gradients to None."
-        self.opt.zero_grad(set_to_none=set_to_none)
+        "Set the gradients to None, as torch's `zero_grad` does (which is called when it is not that plain loop)."
+        if not (set_to_none and _plain_zero_grad(self.opt)): return self.opt.zero_grad(set_to_none=set_to_none)
+        for group in self.opt.param_groups:
+            for p in group['params']: p.grad = None
 
     def step(self, closure:Callable|None=None): # optional function that recomputes the loss and returns it
         "Torch's `step`."
