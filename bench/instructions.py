@@ -24,13 +24,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 import loop_overhead as lo
 
 SIZES = (1024, 16384)  # training rows of the two runs; validation has a quarter as many
-CASES = {  # name: (description, baseline case or None)
-    'plain': ('hand loop over DataLoader', None),
-    'slices': ('hand loop slicing tensors', None),
-    'wrapper': ('fit, OptimWrapper(torch SGD), DataLoader', 'plain'),
-    'sgd': ('fit, learnlib SGD, DataLoader', 'plain'),
-    'metric': ('fit, OptimWrapper + mse metric, DataLoader', 'plain'),
-    'tensor': ('fit, OptimWrapper, TensorLoader', 'slices'),
+CASES = {  # name: (description, the baseline cases it is compared with)
+    'plain': ('hand loop over DataLoader', ()),
+    'slices': ('hand loop slicing tensors', ()),
+    'slices_hz': ('hand loop slicing, grads to None by hand', ()),   # without torch's `zero_grad` wrappers
+    'wrapper': ('fit, OptimWrapper(torch SGD), DataLoader', ('plain',)),
+    'sgd': ('fit, learnlib SGD, DataLoader', ('plain',)),
+    'metric': ('fit, OptimWrapper + mse metric, DataLoader', ('plain',)),
+    'tensor': ('fit, OptimWrapper, TensorLoader', ('slices', 'slices_hz')),
 }
 
 def run_case(case:str, n_train:int):
@@ -44,7 +45,9 @@ def run_case(case:str, n_train:int):
     wrapper = partial(OptimWrapper, opt=torch.optim.SGD)
     with open(os.devnull, 'w') as null, contextlib.redirect_stdout(null):
         if case == 'plain': lo.plain_fit(lo.make_model(), *lo.torch_loaders(train, valid))
-        elif case == 'slices': lo.plain_fit(lo.make_model(), lo.Sliced(*train, lo.BS, True), lo.Sliced(*valid, lo.BS, False))
+        elif case in ('slices', 'slices_hz'):
+            lo.plain_fit(lo.make_model(), lo.Sliced(*train, lo.BS, True), lo.Sliced(*valid, lo.BS, False),
+                         hand_zero_grad=case == 'slices_hz')
         elif case == 'tensor': lo.learnlib_fit(DataLoaders.from_tensors(train, valid, bs=lo.BS), lo.make_model(), wrapper)
         else:
             opt_func, metrics = {'wrapper': (wrapper, None), 'sgd': (SGD, None), 'metric': (wrapper, mse)}[case]
@@ -80,14 +83,14 @@ def main(argv=None):
     if bad: sys.exit(f"Unknown case. Received: {', '.join(bad)}. Cases: {', '.join(CASES)}.")
     if shutil.which('valgrind') is None: sys.exit("valgrind is not installed. Received: no `valgrind` on PATH. "
                                                   "Install it (e.g. `apt-get install valgrind`).")
-    cases += [b for b in dict.fromkeys(CASES[c][1] for c in cases if CASES[c][1]) if b not in cases]  # their baselines, once
+    cases += [b for b in dict.fromkeys(b for c in cases for b in CASES[c][1]) if b not in cases]  # their baselines, once
     with tempfile.TemporaryDirectory() as folder, concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         totals = {(c, n): pool.submit(count, c, n, folder) for c in cases for n in SIZES}
         per_batch = {c: (totals[c, SIZES[1]].result() - totals[c, SIZES[0]].result())/(n_batches(SIZES[1]) - n_batches(SIZES[0]))
                      for c in cases}
     for c in cases:
-        desc, base = CASES[c]
-        vs = f"  {per_batch[c]/per_batch[base]:.3f}x {CASES[base][0]} ({(per_batch[c]-per_batch[base])/1e3:+.1f}k)" if base else ''
+        desc, bases = CASES[c]
+        vs = ''.join(f"  {per_batch[c]/per_batch[b]:.3f}x {CASES[b][0]} ({(per_batch[c]-per_batch[b])/1e3:+.1f}k)" for b in bases)
         print(f"{desc:<44} {per_batch[c]/1e3:8.1f}k instructions/batch{vs}", flush=True)
 
 if __name__ == '__main__': main()
