@@ -1048,15 +1048,14 @@ class OptimWrapper(BaseOptimizer):
         self._refresh()
 
     @property
-    def param_groups(self) -> list:
-        "Torch's param groups (the optimizer's own list)."
-        return self.opt.param_groups
+    def param_groups(self) -> list: return self.opt.param_groups   # torch's param groups (the optimizer's own list)
 
     def zero_grad(self, set_to_none:bool=True): # False: fill gradients with zeros instead
         "Set the gradients to None, as torch's `zero_grad` does (which is called when it is not that plain loop)."
         if not (set_to_none and _plain_zero_grad(self.opt)): return self.opt.zero_grad(set_to_none=set_to_none)
         for group in self.opt.param_groups:
-            for p in group['params']: p.grad = None
+            for p in group['params']:
+                if p.grad is not None: p.grad = None   # as torch's: a gradient already None is not written
 
     def step(self, closure:Callable|None=None): # optional function that recomputes the loss and returns it
         "Torch's `step`."
