@@ -100,9 +100,10 @@ def as_processes(metrics:list): # one `Metric` per simulated process, each holdi
     return metrics
 
 # %% ../nbs/05_metrics.ipynb #c2070019
-def _add(total:Tensor|None, x:Tensor) -> Tensor:
-    "Add `x` to a running `total` (None before the first batch), on the device of `x`."
-    return x if total is None else total + x
+def _add(total:Tensor|None, x:Tensor, alpha:float=1) -> Tensor:
+    "Add `alpha*x` to a running `total` (None before the first batch) in one operation, on the device of `x`."
+    if total is None: return x if alpha == 1 else x*alpha
+    return torch.add(total, x, alpha=alpha)
 
 def _add_count(count:int|None, n:int) -> int:
     "Add `n` items to a running `count` (None before the first batch): a Python int, known without reading the device."
@@ -125,8 +126,8 @@ def _accumulate_mean(metric, v, yb) -> None:
     v = _as_float_tensor(v)
     if v.ndim: metric.total,metric.count = _add(metric.total, v.sum()),_add_count(metric.count, v.numel())
     else:
-        bs, total = find_bs(yb), metric.total   # `total + v*bs` in one operation
-        metric.total,metric.count = v*bs if total is None else torch.add(total, v, alpha=bs),_add_count(metric.count, bs)
+        bs = find_bs(yb)
+        metric.total,metric.count = _add(metric.total, v, alpha=bs),_add_count(metric.count, bs)
 
 def _combine_sums(metric, gather, names:tuple=('total', 'count')) -> None:
     "Replace the running sums `names` of `metric` (None before a first batch) by their sums over all processes."
